@@ -1,0 +1,192 @@
+"""Client for Volcengine's v1 ``ws_binary`` text-to-speech API.
+
+One request per connection: the v1 documentation contradicts itself about
+reusing a connection, and a fresh one is what the official demo does. (The
+v3 engine keeps warm connections instead.)
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Final, Literal
+
+from .errors import InvalidInputError, ProtocolError, error_from_server, error_from_text_frame
+from .frames import (
+    AckFrame,
+    AudioFrame,
+    Compression,
+    ErrorFrame,
+    FrontendFrame,
+    ServerFrame,
+    ServerResponseFrame,
+    decode_server_frame,
+    encode_full_client_request,
+)
+from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, AudioEncoding, Credentials, SynthesisRequest
+from .transport import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_ENDPOINT,
+    DEFAULT_RECEIVE_TIMEOUT,
+    Connection,
+    build_url,
+    open_connection,
+    verified_ssl_context,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+V1_PATH: Final = "/api/v1/tts/ws_binary"
+USER_AGENT: Final = "volcengine-tts-homeassistant"
+PLACEHOLDER_TOKEN: Final = "access_token"  # noqa: S105 - not a secret, see below
+"""``app.token`` in the payload is not checked by the service; the real token
+travels only in the Authorization header, so it never sits in a frame."""
+
+type Operation = Literal["submit", "query"]
+
+
+class V1Client:
+    """Speak text through the v1 websocket binary protocol."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        cluster: str = DEFAULT_CLUSTER,
+        endpoint: str = DEFAULT_ENDPOINT,
+        ssl_context: ssl.SSLContext | None = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        receive_timeout: float = DEFAULT_RECEIVE_TIMEOUT,
+        compression: Compression = Compression.GZIP,
+        uid: str = "homeassistant",
+    ) -> None:
+        """Prepare a client; nothing is sent until a request is made.
+
+        Pass ``ssl_context`` from the caller's event-loop-friendly source
+        (Home Assistant has one); creating one here reads CA files from disk.
+        """
+        self._credentials = credentials
+        self.cluster = cluster
+        self.url = build_url(endpoint, V1_PATH)
+        self._ssl_context = (
+            verified_ssl_context(ssl_context) if self.url.startswith("wss") else None
+        )
+        self.connect_timeout = connect_timeout
+        self.receive_timeout = receive_timeout
+        self._compression = compression
+        self._uid = uid
+
+    async def stream(self, request: SynthesisRequest) -> AsyncIterator[bytes]:
+        """Synthesize with ``operation=submit``, yielding audio as it arrives.
+
+        Any failure raises, also after audio has been yielded: the caller must
+        never mistake a truncated stream for a complete one.
+        """
+        async with self._connect() as connection:
+            await self._send(connection, request, "submit")
+            while True:
+                frame = await self._next_audio_frame(connection)
+                if frame.audio:
+                    yield frame.audio
+                if frame.is_last:
+                    return
+
+    async def synthesize(self, request: SynthesisRequest) -> bytes:
+        """Synthesize with ``operation=submit`` and return the complete audio."""
+        return b"".join([chunk async for chunk in self.stream(request)])
+
+    async def query(self, request: SynthesisRequest) -> bytes:
+        """Synthesize with ``operation=query``: the server answers in one frame."""
+        async with self._connect() as connection:
+            await self._send(connection, request, "query")
+            chunks: list[bytes] = []
+            while True:
+                frame = await self._next_audio_frame(connection)
+                chunks.append(frame.audio)
+                if frame.is_last:
+                    return b"".join(chunks)
+
+    def _connect(self) -> AbstractAsyncContextManager[Connection]:
+        return open_connection(
+            self.url,
+            headers={"Authorization": f"Bearer; {self._credentials.access_token}"},
+            secrets=self._credentials.secrets(),
+            ssl_context=self._ssl_context,
+            connect_timeout=self.connect_timeout,
+            receive_timeout=self.receive_timeout,
+            user_agent=USER_AGENT,
+        )
+
+    async def _send(
+        self, connection: Connection, request: SynthesisRequest, operation: Operation
+    ) -> None:
+        text_bytes = len(request.text.encode())
+        if text_bytes > MAX_TEXT_BYTES:
+            raise InvalidInputError(
+                f"The text is {text_bytes} bytes long; one request takes at most {MAX_TEXT_BYTES}",
+                code=3010,
+            )
+        payload = self._payload(request, operation)
+        _LOGGER.debug(
+            "v1 %s reqid=%s voice=%s encoding=%s chars=%d (logid %s)",
+            operation,
+            payload["request"]["reqid"],
+            request.voice,
+            request.encoding,
+            len(request.text),
+            connection.log_id,
+        )
+        await connection.send(encode_full_client_request(payload, compression=self._compression))
+
+    def _payload(self, request: SynthesisRequest, operation: Operation) -> dict[str, Any]:
+        audio: dict[str, Any] = {
+            "voice_type": request.voice,
+            "encoding": str(request.encoding),
+            "speed_ratio": request.speed_ratio,
+            "rate": request.sample_rate,
+        }
+        if request.bitrate_kbps is not None and request.encoding is AudioEncoding.MP3:
+            audio["bitrate"] = request.bitrate_kbps
+        return {
+            "app": {
+                "appid": self._credentials.app_id,
+                "token": PLACEHOLDER_TOKEN,
+                "cluster": self.cluster,
+            },
+            "user": {"uid": self._uid},
+            "audio": audio,
+            "request": {
+                "reqid": str(uuid.uuid4()),
+                "text": request.text,
+                "text_type": "plain",
+                "operation": operation,
+            },
+        }
+
+    async def _next_audio_frame(self, connection: Connection) -> AudioFrame:
+        """Return the next audio frame, skipping acknowledgements and side channels."""
+        while True:
+            frame = await self._receive_frame(connection)
+            match frame:
+                case AudioFrame():
+                    return frame
+                case ErrorFrame(code=code, message=message):
+                    raise error_from_server(code, message, log_id=connection.log_id)
+                case AckFrame():
+                    _LOGGER.debug("Request acknowledged (logid %s)", connection.log_id)
+                case FrontendFrame() | ServerResponseFrame():
+                    _LOGGER.debug("Ignoring %s (logid %s)", type(frame).__name__, connection.log_id)
+
+    @staticmethod
+    async def _receive_frame(connection: Connection) -> ServerFrame:
+        message = await connection.receive()
+        if isinstance(message, str):
+            raise error_from_text_frame(message, log_id=connection.log_id)
+        try:
+            return decode_server_frame(message)
+        except ProtocolError as err:
+            err.log_id = connection.log_id
+            raise

@@ -1,0 +1,245 @@
+"""Typed errors of the Volcengine client and their mapping from server replies.
+
+Volcengine reports many different problems under code 3001 ("invalid
+parameters"); the message text is what tells a bad token from a voice the
+account has not bought. :func:`error_from_server` looks at the message first
+and the code second, so callers can act on the class alone: retry a
+:class:`TransientServerError`, ask the user for a new token on an
+:class:`AuthenticationError`, and so on.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import ClassVar, Final
+
+
+class VolcengineError(Exception):
+    """Base class: something went wrong talking to Volcengine.
+
+    ``code`` is the service's error code (or HTTP status for a refused
+    handshake), ``server_message`` its message, and ``log_id`` the
+    ``X-Tt-Logid`` that Volcengine support asks for.
+    """
+
+    retryable: ClassVar[bool] = False
+    """Whether the same request may succeed when simply sent again."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        server_message: str | None = None,
+        log_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.server_message = server_message
+        self.log_id = log_id
+
+    def __str__(self) -> str:
+        details = [f"code {self.code}"] if self.code is not None else []
+        if self.server_message and self.server_message not in self.message:
+            details.append(f"server said: {self.server_message}")
+        if self.log_id:
+            details.append(f"logid {self.log_id}")
+        return f"{self.message} ({', '.join(details)})" if details else self.message
+
+
+class AuthenticationError(VolcengineError):
+    """The app id or access token was rejected."""
+
+
+class PermissionDeniedError(VolcengineError):
+    """The credentials are valid but the voice, cluster or resource is not granted."""
+
+
+class InvalidInputError(VolcengineError):
+    """The request itself is invalid: bad parameters, text too long, empty text."""
+
+
+class UnknownVoiceError(InvalidInputError):
+    """The voice id does not exist."""
+
+
+class RateLimitError(VolcengineError):
+    """Too many requests at once; the same request may succeed a moment later."""
+
+    retryable = True
+
+
+class QuotaExhaustedError(RateLimitError):
+    """The account's (trial) character quota is used up: waiting will not help."""
+
+    retryable = False
+
+
+class TransientServerError(VolcengineError):
+    """The service failed in a way that is expected to pass (busy, timeout)."""
+
+    retryable = True
+
+
+class ServerError(VolcengineError):
+    """The service reported an error we have no more specific class for."""
+
+
+class ProtocolError(VolcengineError):
+    """The server sent something that does not follow the protocol."""
+
+
+class VolcengineConnectionError(VolcengineError):
+    """The service could not be reached, or the connection broke."""
+
+    retryable = True
+
+
+class VolcengineTimeoutError(VolcengineError, TimeoutError):
+    """The service did not answer in time."""
+
+    retryable = True
+
+
+class InvalidEndpointError(VolcengineError, ValueError):
+    """The configured service endpoint is not acceptable (e.g. not ``wss://``)."""
+
+
+INVALID_INPUT_CODES: Final = frozenset({3001, 3010, 3011})
+RATE_LIMIT_CODES: Final = frozenset({3003})
+TRANSIENT_CODES: Final = frozenset({3005, 3006, 3030, 3031, 3032, 3040})
+UNKNOWN_VOICE_CODE: Final = 3050
+
+_MESSAGE_CLASSES: Final[tuple[tuple[tuple[str, ...], type[VolcengineError], str], ...]] = (
+    (
+        ("requested grant not found", "invalid access token", "authenticate request"),
+        AuthenticationError,
+        "Volcengine rejected the app id or access token",
+    ),
+    (
+        ("access denied", "not granted", "init engine instance failed"),
+        PermissionDeniedError,
+        "The voice or resource is not granted to this Volcengine account",
+    ),
+    (
+        ("quota exceeded for types: concurrency",),
+        RateLimitError,
+        "Too many simultaneous requests for this Volcengine account",
+    ),
+    (
+        ("quota exceeded",),
+        QuotaExhaustedError,
+        "The Volcengine account's quota is used up",
+    ),
+)
+
+_CODE_DESCRIPTIONS: Final[dict[int, str]] = {
+    3001: "Volcengine rejected the request parameters",
+    3003: "Too many simultaneous requests for this Volcengine account",
+    3005: "The Volcengine service is busy",
+    3006: "Volcengine saw a duplicate request id",
+    3010: "The text is too long for one request",
+    3011: "The text is empty or contains nothing to speak",
+    3030: "The Volcengine service timed out",
+    3031: "The Volcengine service failed",
+    3032: "The Volcengine service timed out waiting for audio",
+    3040: "The Volcengine service lost its backend connection",
+    3050: "The voice does not exist",
+}
+
+
+def error_from_server(code: int, message: str, *, log_id: str | None = None) -> VolcengineError:
+    """Turn an error frame (code and message) into the matching typed error."""
+    text, inner_code = _unwrap_json_message(message)
+    lowered = text.lower()
+    for needles, error_class, description in _MESSAGE_CLASSES:
+        if any(needle in lowered for needle in needles):
+            return error_class(description, code=code, server_message=text, log_id=log_id)
+    if inner_code == 403:  # noqa: PLR2004 - the HTTP status Volcengine nests in JSON messages
+        return PermissionDeniedError(
+            _MESSAGE_CLASSES[1][2], code=code, server_message=text, log_id=log_id
+        )
+    return _error_class_for_code(code)(
+        _CODE_DESCRIPTIONS.get(code, "Volcengine reported an error"),
+        code=code,
+        server_message=text,
+        log_id=log_id,
+    )
+
+
+def error_from_handshake(status: int, body: bytes, *, log_id: str | None = None) -> VolcengineError:
+    """Turn a refused websocket handshake (HTTP status and body) into a typed error."""
+    text = body[:500].decode("utf-8", errors="replace").strip()
+    server_message, _ = _unwrap_json_message(text)
+    error_class, description = _handshake_error_class(status)
+    return error_class(
+        description, code=status, server_message=server_message or None, log_id=log_id
+    )
+
+
+def _handshake_error_class(status: int) -> tuple[type[VolcengineError], str]:
+    if status in (401, 403):
+        return AuthenticationError, "Volcengine rejected the credentials"
+    if status == 400:  # noqa: PLR2004
+        return (
+            InvalidInputError,
+            "Volcengine refused the connection: check the resource id or cluster",
+        )
+    if status == 429:  # noqa: PLR2004
+        return RateLimitError, "Volcengine refused the connection: too many requests"
+    if status >= 500:  # noqa: PLR2004
+        return TransientServerError, "The Volcengine service is unavailable"
+    return (
+        VolcengineConnectionError,
+        f"Volcengine refused the websocket connection with HTTP {status}",
+    )
+
+
+def error_from_text_frame(text: str, *, log_id: str | None = None) -> VolcengineError:
+    """Turn a websocket text frame, which servers use for some errors, into an error."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    if isinstance(document, dict):
+        code = document.get("code", document.get("status_code"))
+        message = document.get("message", document.get("error", text))
+        if isinstance(code, int) and isinstance(message, str):
+            return error_from_server(code, message, log_id=log_id)
+    return ProtocolError(
+        "Unexpected text frame from Volcengine", server_message=text[:200], log_id=log_id
+    )
+
+
+def _error_class_for_code(code: int) -> type[VolcengineError]:
+    if code == UNKNOWN_VOICE_CODE:
+        return UnknownVoiceError
+    if code in INVALID_INPUT_CODES:
+        return InvalidInputError
+    if code in RATE_LIMIT_CODES:
+        return RateLimitError
+    if code in TRANSIENT_CODES:
+        return TransientServerError
+    return ServerError
+
+
+def _unwrap_json_message(message: str) -> tuple[str, int | None]:
+    """Extract ``message`` and ``code`` from a JSON-encoded error message.
+
+    Volcengine sometimes nests a JSON document such as
+    ``{"reqid": ..., "message": "... access denied", "code": 403}`` inside
+    the error frame's message.
+    """
+    try:
+        document = json.loads(message)
+    except ValueError:
+        return message, None
+    if not isinstance(document, dict):
+        return message, None
+    inner = document.get("message")
+    code = document.get("code")
+    return (
+        inner if isinstance(inner, str) else message,
+        code if isinstance(code, int) else None,
+    )

@@ -1,0 +1,331 @@
+"""Volcengine's binary websocket framing: bytes in, frames out, no I/O.
+
+Every frame starts with a header of ``header_size * 4`` bytes::
+
+    byte 0: protocol version (4 bits) | header size in 4-byte words (4 bits)
+    byte 1: message type (4 bits)     | message-type-specific flags (4 bits)
+    byte 2: serialization (4 bits)    | compression (4 bits)
+    byte 3: reserved
+    bytes 4 .. header_size * 4: header extensions (rarely used, skipped)
+
+The body that follows depends on the message type. Two layouts of audio
+frames exist in Volcengine's own clients: the classic demo reads a sequence
+number and a payload size whenever the flags are non-zero, while the newer
+official ``protocols`` module treats flags ``0b0010`` as "last frame, no
+sequence number". :func:`decode_server_frame` accepts both, and anything it
+cannot make sense of raises :class:`ProtocolError` — never ``IndexError``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import struct
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, Final
+
+from .errors import ProtocolError
+
+PROTOCOL_VERSION: Final = 0b0001
+HEADER_WORD_BYTES: Final = 4
+MAX_DECOMPRESSED_BYTES: Final = 16 * 1024 * 1024
+"""Cap on a decompressed payload: a server bug must not exhaust memory."""
+
+MAX_HEADER_WORDS: Final = 0b1111
+_U32: Final = struct.Struct(">I")
+_I32: Final = struct.Struct(">i")
+
+
+class MessageType(IntEnum):
+    """The 4-bit message type in byte 1 of the header."""
+
+    FULL_CLIENT_REQUEST = 0b0001
+    AUDIO_ONLY_CLIENT_REQUEST = 0b0010
+    FULL_SERVER_RESPONSE = 0b1001
+    AUDIO_ONLY_SERVER_RESPONSE = 0b1011
+    FRONTEND_SERVER_RESPONSE = 0b1100
+    ERROR = 0b1111
+
+
+class AudioFlags(IntEnum):
+    """Message-type-specific flags of an audio-only server response."""
+
+    ACK = 0b0000
+    """Acknowledgement of the request: no sequence number, no payload."""
+    SEQUENCE = 0b0001
+    """A positive sequence number and a payload follow."""
+    LAST = 0b0010
+    """The last frame; whether a sequence number follows depends on the server."""
+    LAST_SEQUENCE = 0b0011
+    """The last frame: a negative sequence number and a payload follow."""
+
+
+class Serialization(IntEnum):
+    """How a payload is serialized."""
+
+    NONE = 0b0000
+    JSON = 0b0001
+    CUSTOM = 0b1111
+
+
+class Compression(IntEnum):
+    """How a payload is compressed."""
+
+    NONE = 0b0000
+    GZIP = 0b0001
+    CUSTOM = 0b1111
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """A decoded frame header."""
+
+    message_type: MessageType
+    flags: int
+    serialization: Serialization
+    compression: Compression
+    extensions: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class AckFrame:
+    """The server accepted a ``submit`` request; audio follows."""
+
+
+@dataclass(frozen=True, slots=True)
+class AudioFrame:
+    """A chunk of synthesized audio."""
+
+    audio: bytes
+    sequence: int | None
+    is_last: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FrontendFrame:
+    """Front-end analysis (e.g. phonemes) the server may send before audio."""
+
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ServerResponseFrame:
+    """The deprecated full-server response: tolerated and ignored by clients."""
+
+    payload: bytes
+    sequence: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorFrame:
+    """The server refused or aborted the request."""
+
+    code: int
+    message: str
+
+
+type ServerFrame = AckFrame | AudioFrame | FrontendFrame | ServerResponseFrame | ErrorFrame
+
+
+def encode_header(header: Header) -> bytes:
+    """Encode a header, padding extensions to whole 4-byte words."""
+    extensions = header.extensions
+    if len(extensions) % HEADER_WORD_BYTES:
+        extensions += b"\x00" * (HEADER_WORD_BYTES - len(extensions) % HEADER_WORD_BYTES)
+    size_words = 1 + len(extensions) // HEADER_WORD_BYTES
+    if size_words > MAX_HEADER_WORDS:
+        raise ValueError("header extensions longer than 56 bytes cannot be encoded")
+    return (
+        bytes(
+            (
+                PROTOCOL_VERSION << 4 | size_words,
+                header.message_type << 4 | header.flags,
+                header.serialization << 4 | header.compression,
+                0,
+            )
+        )
+        + extensions
+    )
+
+
+def decode_header(data: bytes) -> tuple[Header, int]:
+    """Decode a header; return it with the offset at which the body starts."""
+    if len(data) < HEADER_WORD_BYTES:
+        raise ProtocolError(f"frame of {len(data)} bytes is shorter than a header")
+    version, size_words = data[0] >> 4, data[0] & 0x0F
+    if version != PROTOCOL_VERSION:
+        raise ProtocolError(f"unsupported protocol version {version}")
+    body_offset = size_words * HEADER_WORD_BYTES
+    if size_words < 1 or body_offset > len(data):
+        raise ProtocolError(f"invalid header size {size_words} for a frame of {len(data)} bytes")
+    try:
+        header = Header(
+            message_type=MessageType(data[1] >> 4),
+            flags=data[1] & 0x0F,
+            serialization=Serialization(data[2] >> 4),
+            compression=Compression(data[2] & 0x0F),
+            extensions=bytes(data[HEADER_WORD_BYTES:body_offset]),
+        )
+    except ValueError as err:
+        raise ProtocolError(f"invalid frame header: {err}") from err
+    return header, body_offset
+
+
+def compress(payload: bytes, compression: Compression) -> bytes:
+    """Compress a payload as the header announces."""
+    if compression is Compression.GZIP:
+        return gzip.compress(payload, mtime=0)
+    if compression is Compression.NONE:
+        return payload
+    raise ValueError(f"cannot compress with {compression.name}")
+
+
+def decompress(payload: bytes, compression: Compression) -> bytes:
+    """Undo a payload's compression, refusing garbage and oversized output."""
+    if compression is Compression.NONE:
+        return payload
+    if compression is not Compression.GZIP:
+        raise ProtocolError(f"unsupported compression {compression.name}")
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(payload, MAX_DECOMPRESSED_BYTES)
+    except zlib.error as err:
+        raise ProtocolError(f"invalid gzip payload: {err}") from err
+    if inflater.unconsumed_tail:
+        raise ProtocolError(f"gzip payload inflates beyond {MAX_DECOMPRESSED_BYTES} bytes")
+    if not inflater.eof:
+        raise ProtocolError("truncated gzip payload")
+    return data
+
+
+def encode_full_client_request(
+    request: Mapping[str, Any], *, compression: Compression = Compression.GZIP
+) -> bytes:
+    """Encode a v1 full-client request: header, u32 payload size, JSON payload."""
+    payload = compress(
+        json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode(), compression
+    )
+    header = Header(MessageType.FULL_CLIENT_REQUEST, 0, Serialization.JSON, compression)
+    return encode_header(header) + _U32.pack(len(payload)) + payload
+
+
+def encode_audio_frame(
+    audio: bytes, *, sequence: int | None, last: bool, with_sequence: bool = True
+) -> bytes:
+    """Encode an audio-only server response (used by tests and round trips)."""
+    if sequence is None and not last:
+        return encode_header(_audio_header(AudioFlags.ACK))
+    if last and not with_sequence:
+        return encode_header(_audio_header(AudioFlags.LAST)) + _U32.pack(len(audio)) + audio
+    flags = AudioFlags.LAST_SEQUENCE if last else AudioFlags.SEQUENCE
+    return (
+        encode_header(_audio_header(flags))
+        + _I32.pack(sequence if sequence is not None else -1)
+        + _U32.pack(len(audio))
+        + audio
+    )
+
+
+def encode_error_frame(
+    code: int, message: str, *, compression: Compression = Compression.NONE
+) -> bytes:
+    """Encode an error frame: u32 code, u32 message size, message."""
+    body = compress(message.encode(), compression)
+    header = Header(MessageType.ERROR, 0, Serialization.JSON, compression)
+    return encode_header(header) + _U32.pack(code) + _U32.pack(len(body)) + body
+
+
+def decode_server_frame(data: bytes) -> ServerFrame:
+    """Decode one binary websocket message sent by the server."""
+    header, offset = decode_header(data)
+    body = memoryview(data)[offset:]
+    match header.message_type:
+        case MessageType.AUDIO_ONLY_SERVER_RESPONSE:
+            return _decode_audio(header, body)
+        case MessageType.ERROR:
+            return _decode_error(header, body)
+        case MessageType.FRONTEND_SERVER_RESPONSE:
+            return FrontendFrame(decompress(_sized_payload(body), header.compression))
+        case MessageType.FULL_SERVER_RESPONSE:
+            sequence, payload = _optionally_sequenced(header.flags, body)
+            return ServerResponseFrame(decompress(payload, header.compression), sequence)
+        case _:
+            raise ProtocolError(f"unexpected {header.message_type.name} frame from the server")
+
+
+def _audio_header(flags: AudioFlags) -> Header:
+    return Header(
+        MessageType.AUDIO_ONLY_SERVER_RESPONSE, flags, Serialization.NONE, Compression.NONE
+    )
+
+
+def _decode_audio(header: Header, body: memoryview) -> AckFrame | AudioFrame:
+    match header.flags:
+        case AudioFlags.ACK:
+            return AckFrame()
+        case AudioFlags.SEQUENCE:
+            sequence, audio = _sequenced_payload(body)
+            return AudioFrame(audio, sequence, is_last=sequence < 0)
+        case AudioFlags.LAST_SEQUENCE:
+            sequence, audio = _sequenced_payload(body)
+            return AudioFrame(audio, sequence, is_last=True)
+        case AudioFlags.LAST:
+            maybe_sequence, audio = _last_frame_either_layout(body)
+            return AudioFrame(audio, maybe_sequence, is_last=True)
+        case _:
+            raise ProtocolError(f"unknown audio frame flags {header.flags:#06b}")
+
+
+def _last_frame_either_layout(body: memoryview) -> tuple[int | None, bytes]:
+    """Decode flags ``0b0010``, which servers send with or without a sequence number.
+
+    The two layouts are told apart by which size field matches the body: a
+    frame whose leading u32 is exactly the remaining length has no sequence
+    number; one whose second u32 is has one.
+    """
+    if len(body) >= _U32.size and _U32.unpack_from(body)[0] == len(body) - _U32.size:
+        return None, bytes(body[_U32.size :])
+    with_sequence = _I32.size + _U32.size
+    if (
+        len(body) >= with_sequence
+        and _U32.unpack_from(body, _I32.size)[0] == len(body) - with_sequence
+    ):
+        return _sequenced_payload(body)
+    raise ProtocolError(
+        f"payload size of a last audio frame of {len(body)} bytes does not match either layout"
+    )
+
+
+def _decode_error(header: Header, body: memoryview) -> ErrorFrame:
+    if len(body) < 2 * _U32.size:
+        raise ProtocolError(f"error frame body of {len(body)} bytes is too short")
+    (code,) = _U32.unpack_from(body)
+    message = decompress(_sized_payload(body[_U32.size :]), header.compression)
+    return ErrorFrame(code, message.decode("utf-8", errors="replace"))
+
+
+def _optionally_sequenced(flags: int, body: memoryview) -> tuple[int | None, bytes]:
+    if flags & AudioFlags.SEQUENCE:
+        return _sequenced_payload(body)
+    return None, _sized_payload(body)
+
+
+def _sequenced_payload(body: memoryview) -> tuple[int, bytes]:
+    if len(body) < _I32.size:
+        raise ProtocolError(f"frame body of {len(body)} bytes has no sequence number")
+    (sequence,) = _I32.unpack_from(body)
+    return sequence, _sized_payload(body[_I32.size :])
+
+
+def _sized_payload(body: memoryview) -> bytes:
+    """Read a u32 size and exactly that many payload bytes."""
+    if len(body) < _U32.size:
+        raise ProtocolError(f"frame body of {len(body)} bytes has no payload size")
+    (size,) = _U32.unpack_from(body)
+    available = len(body) - _U32.size
+    if size != available:
+        raise ProtocolError(f"payload size {size} does not match the {available} bytes received")
+    return bytes(body[_U32.size :])

@@ -1,0 +1,219 @@
+"""One websocket connection to Volcengine, with the safety rules applied.
+
+Everything that touches the network goes through :func:`open_connection`:
+TLS verification cannot be turned off, plain ``ws://`` is allowed only to a
+loopback host (the local emulator), every wait has a timeout, and the
+``websockets`` library logs through a :class:`RedactingLogger` because at
+DEBUG it writes every request header — including the access token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import ssl
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.frames import Frame
+
+from .errors import (
+    InvalidEndpointError,
+    VolcengineConnectionError,
+    VolcengineTimeoutError,
+    error_from_handshake,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_ENDPOINT: Final = "wss://openspeech.bytedance.com"
+DEFAULT_CONNECT_TIMEOUT: Final = 10.0
+DEFAULT_RECEIVE_TIMEOUT: Final = 10.0
+"""Longest silence between two frames before the server is declared stalled."""
+MAX_MESSAGE_BYTES: Final = 16 * 1024 * 1024
+"""A ``query`` answer carries all the audio of up to 1024 bytes of text in one message."""
+CLOSE_TIMEOUT: Final = 2.0
+REDACTED: Final = "**REDACTED**"
+SENSITIVE_HEADERS: Final = frozenset(
+    {"authorization", "x-api-access-key", "x-api-app-key", "x-api-app-id", "x-api-key"}
+)
+LOG_ID_HEADER: Final = "X-Tt-Logid"
+
+
+def build_url(endpoint: str, path: str) -> str:
+    """Validate a service endpoint and return the websocket URL for ``path``.
+
+    ``endpoint`` is the service's base address (``wss://host[:port]``); the
+    full URL of the API (ending in ``path``) is accepted too.
+    """
+    parts = urlsplit(endpoint.strip())
+    if parts.username or parts.password:
+        raise InvalidEndpointError("The endpoint must not contain credentials")
+    host = parts.hostname
+    if not host:
+        raise InvalidEndpointError(f"The endpoint {endpoint!r} has no host")
+    if parts.scheme == "ws":
+        if not is_loopback(host):
+            raise InvalidEndpointError(
+                "Unencrypted ws:// endpoints are only allowed on this machine; use wss://"
+            )
+    elif parts.scheme != "wss":
+        raise InvalidEndpointError(f"The endpoint must start with wss://, not {parts.scheme!r}")
+    if parts.path.rstrip("/") not in ("", path) or parts.query or parts.fragment:
+        raise InvalidEndpointError(
+            f"The endpoint must be a bare address such as {DEFAULT_ENDPOINT}"
+        )
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def is_loopback(host: str) -> bool:
+    """Tell whether ``host`` names this machine without a DNS look-up."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def verified_ssl_context(context: ssl.SSLContext | None) -> ssl.SSLContext:
+    """Return a context that verifies certificates; refuse one that does not."""
+    if context is None:
+        return ssl.create_default_context()
+    if context.verify_mode != ssl.CERT_REQUIRED or not context.check_hostname:
+        raise InvalidEndpointError("TLS certificate verification cannot be disabled")
+    return context
+
+
+class RedactingLogger(logging.LoggerAdapter[logging.Logger]):
+    """A logger adapter that scrubs secrets before anything is formatted.
+
+    Given to ``websockets`` so its DEBUG lines (``> Authorization: Bearer;
+    ...``, frame dumps) never carry a token, an app id, or request payloads.
+    """
+
+    def __init__(self, logger: logging.Logger, secrets: Iterable[str]) -> None:
+        super().__init__(logger, {})
+        self._secrets = tuple(secret for secret in secrets if secret)
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:  # noqa: ANN401
+        """Format the record, redact it, then log it with no arguments left."""
+        if not self.isEnabledFor(level):
+            return
+        text = self._render(msg, args)
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        kwargs.setdefault("stacklevel", 2)
+        self.logger.log(level, "%s", text, **kwargs)
+
+    @staticmethod
+    def _render(msg: object, args: tuple[object, ...]) -> str:
+        if len(args) == 2 and isinstance(args[0], str) and args[0].lower() in SENSITIVE_HEADERS:  # noqa: PLR2004
+            args = (args[0], REDACTED)
+        args = tuple(_describe_frame(arg) if isinstance(arg, Frame) else arg for arg in args)
+        try:
+            return str(msg) % args if args else str(msg)
+        except (TypeError, ValueError):
+            return f"{msg} {args!r}"
+
+
+def _describe_frame(frame: Frame) -> str:
+    """Describe a frame by type and size only: its bytes may hold the app id."""
+    return f"{frame.opcode.name} frame [{len(frame.data)} bytes]"
+
+
+class Connection:
+    """An open websocket plus what we learnt during the handshake."""
+
+    def __init__(
+        self, websocket: ClientConnection, *, log_id: str | None, receive_timeout: float
+    ) -> None:
+        self._websocket = websocket
+        self.log_id = log_id
+        self._receive_timeout = receive_timeout
+
+    async def send(self, message: bytes) -> None:
+        """Send one binary message."""
+        try:
+            async with asyncio.timeout(self._receive_timeout):
+                await self._websocket.send(message)
+        except TimeoutError as err:
+            raise VolcengineTimeoutError(
+                f"Sending to Volcengine stalled for {self._receive_timeout:g} s", log_id=self.log_id
+            ) from err
+        except ConnectionClosed as err:
+            raise VolcengineConnectionError(
+                "The connection to Volcengine closed while sending", log_id=self.log_id
+            ) from err
+
+    async def receive(self) -> bytes | str:
+        """Wait for the next message, but never longer than the receive timeout."""
+        try:
+            async with asyncio.timeout(self._receive_timeout):
+                return await self._websocket.recv()
+        except TimeoutError as err:
+            raise VolcengineTimeoutError(
+                f"Volcengine sent nothing for {self._receive_timeout:g} s", log_id=self.log_id
+            ) from err
+        except ConnectionClosed as err:
+            raise VolcengineConnectionError(
+                "The connection to Volcengine closed before the audio was complete",
+                log_id=self.log_id,
+            ) from err
+
+    async def close(self) -> None:
+        """Close the connection; the close handshake is bounded by CLOSE_TIMEOUT."""
+        await self._websocket.close()
+
+
+@asynccontextmanager
+async def open_connection(
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    secrets: Iterable[str],
+    ssl_context: ssl.SSLContext | None,
+    connect_timeout: float,
+    receive_timeout: float,
+    user_agent: str,
+) -> AsyncIterator[Connection]:
+    """Open a websocket to ``url``, mapping every failure to a typed error."""
+    redacting_logger = RedactingLogger(logging.getLogger(f"{__package__}.websocket"), secrets)
+    try:
+        websocket = await connect(
+            url,
+            additional_headers=dict(headers),
+            user_agent_header=user_agent,
+            ssl=ssl_context if url.startswith("wss://") else None,
+            open_timeout=connect_timeout,
+            close_timeout=CLOSE_TIMEOUT,
+            ping_interval=None,
+            max_size=MAX_MESSAGE_BYTES,
+            compression=None,
+            logger=redacting_logger,
+        )
+    except InvalidStatus as err:
+        response = err.response
+        raise error_from_handshake(
+            response.status_code,
+            bytes(response.body or b""),
+            log_id=response.headers.get(LOG_ID_HEADER),
+        ) from err
+    except TimeoutError as err:
+        raise VolcengineTimeoutError(
+            f"Connecting to Volcengine took longer than {connect_timeout:g} s"
+        ) from err
+    except (OSError, InvalidHandshake) as err:
+        raise VolcengineConnectionError(f"Cannot connect to Volcengine: {err}") from err
+    log_id = websocket.response.headers.get(LOG_ID_HEADER) if websocket.response else None
+    _LOGGER.debug("Connected to %s (logid %s)", url, log_id)
+    connection = Connection(websocket, log_id=log_id, receive_timeout=receive_timeout)
+    try:
+        yield connection
+    finally:
+        await connection.close()
