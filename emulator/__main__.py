@@ -1,0 +1,79 @@
+"""Run the emulator by hand: ``python -m emulator [--port 8765] [--tls]``.
+
+Prints the URL first (scripts and tests read that line), then the demo credentials,
+and serves until Ctrl-C or SIGTERM.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Sequence
+
+from . import DEFAULT_APP_ID, DEFAULT_CLUSTER, DEFAULT_TOKEN, V1_PATH, Emulator, EmulatorConfig
+
+_DEFAULT_PORT = 8765
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m emulator", description="Local Volcengine v1 ws_binary TTS emulator."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=_DEFAULT_PORT, help="0 picks a free port")
+    parser.add_argument("--tls", action="store_true", help="serve wss:// with a throw-away CA")
+    parser.add_argument(
+        "--first-chunk-delay", type=float, default=0.0, metavar="S", help="seconds before audio"
+    )
+    parser.add_argument(
+        "--real-time-factor", type=float, default=0.0, metavar="F", help="1.0 paces in real time"
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    return parser.parse_args(argv)
+
+
+def _termination_event() -> asyncio.Event:
+    """Return an event set on SIGINT or SIGTERM, so either shuts the emulator down cleanly.
+
+    Installed before the URL is printed: whoever reads that line may signal at once.
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        # Windows has no signal handlers in asyncio; Ctrl-C then interrupts asyncio.run.
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    stop = _termination_event()
+    config = EmulatorConfig(
+        host=args.host,
+        port=args.port,
+        first_chunk_delay=args.first_chunk_delay,
+        real_time_factor=args.real_time_factor,
+    )
+    async with Emulator(config, tls=args.tls) as emulator:
+        print(f"Volcengine TTS emulator listening on {emulator.url}", flush=True)
+        print(f"  endpoint: {emulator.url}{V1_PATH}")
+        print(f"  app id:   {DEFAULT_APP_ID}")
+        print(f"  token:    {DEFAULT_TOKEN}")
+        print(f"  cluster:  {DEFAULT_CLUSTER}")
+        if emulator.ca_file is not None:
+            print(f"  CA file:  {emulator.ca_file}")
+        print("Press Ctrl-C to stop.", flush=True)
+        await stop.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the emulator until interrupted."""
+    args = _parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(args))
+
+
+if __name__ == "__main__":
+    main()

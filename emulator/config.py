@@ -1,0 +1,136 @@
+"""Settings, accounts, fault switches and request records of the emulated service.
+
+Tests change these objects while the emulator runs (``emulator.faults.stall_after_frames = 1``),
+so everything except the records is a plain mutable dataclass read at the moment it matters.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+DEFAULT_APP_ID: Final = "emulator-app"
+"""Demo app id of the default account: obviously fake, never a real credential."""
+
+DEFAULT_TOKEN: Final = "emulator-token"  # noqa: S105 - a documented fake demo credential
+"""Demo access token of the default account."""
+
+DEFAULT_CLUSTER: Final = "volcano_tts"
+"""The cluster every account is granted unless told otherwise."""
+
+CLONE_CLUSTERS: Final = frozenset({"volcano_icl", "volcano_icl_concurr"})
+"""Clusters that serve cloned (``S_…``) voices."""
+
+CLONE_VOICE_PREFIX: Final = "S_"
+
+DEFAULT_VOICES: Final = frozenset(
+    {
+        "zh_female_wanwanxiaohe_moon_bigtts",
+        "zh_female_cancan_mars_bigtts",
+        "zh_female_shuangkuaisisi_moon_bigtts",
+        "zh_male_wennuanahu_moon_bigtts",
+        "zh_male_shaonianzixin_moon_bigtts",
+        "zh_male_jingqiangkanye_moon_bigtts",
+        "zh_female_vv_mars_bigtts",
+        "zh_female_gaolengyujie_emo_v2_mars_bigtts",
+        "en_female_emily_mars_bigtts",
+        "en_male_adam_mars_bigtts",
+        "en_female_lauren_moon_bigtts",
+        "multi_female_shuangkuaisisi_moon_bigtts",
+        "BV001_streaming",
+        "BV002_streaming",
+        "BV700_streaming",
+        "BV503_streaming",
+        "BV504_streaming",
+    }
+)
+"""Voice ids the documented v1 service knows (generation 1.0 and classic voices only:
+v1 does not serve the 2.0 ``…_uranus_bigtts`` voices)."""
+
+type LastFrameLayout = Literal["classic", "no_sequence"]
+"""How the final audio frame is laid out.
+
+``classic``: flags 0b0011 and a negative sequence number, what the official v1 demo reads.
+``no_sequence``: flags 0b0010 without a sequence number, what the newer official
+``protocols`` module reads. Clients must understand both.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One app id with its token and what it has bought."""
+
+    app_id: str
+    token: str
+    clusters: frozenset[str] = frozenset({DEFAULT_CLUSTER})
+    granted_voices: frozenset[str] | None = None
+    """Voices this account may use; ``None`` grants every known voice."""
+
+
+def _default_accounts() -> dict[str, Account]:
+    return {DEFAULT_APP_ID: Account(DEFAULT_APP_ID, DEFAULT_TOKEN)}
+
+
+@dataclass(slots=True)
+class EmulatorConfig:
+    """How the emulated service behaves when nothing goes wrong."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    accounts: dict[str, Account] = field(default_factory=_default_accounts)
+    max_concurrency: int = 2
+    """Requests one app id may have in flight at once (the free tier allows 2)."""
+    first_chunk_delay: float = 0.0
+    """Seconds between a request and its first audio frame."""
+    real_time_factor: float = 0.0
+    """0 sends audio as fast as possible; 1.0 paces frames at the audio's own speed."""
+    chunk_bytes: int = 4096
+    """Audio bytes per streamed frame."""
+    send_ack: bool = False
+    """Send the payload-less ACK frame before a submit's audio."""
+    send_frontend: bool = False
+    """Send a frontend (0xC) frame before a submit's audio."""
+    last_frame_layout: LastFrameLayout = "classic"
+    gzip_errors: bool = False
+    """Gzip the message of error frames."""
+    voices: frozenset[str] = DEFAULT_VOICES
+
+
+@dataclass(slots=True)
+class Faults:
+    """Failures to inject; tests flip these while the emulator runs.
+
+    Frame counts refer to audio frames (the ACK and frontend frames are not counted); a
+    count at or beyond the number of frames a request needs never triggers.
+    """
+
+    drop_after_frames: int | None = None
+    """Abort the TCP connection, without a close frame, after this many audio frames."""
+    stall_after_frames: int | None = None
+    """Stop sending after this many audio frames but keep the connection open."""
+    malformed_after_frames: int | None = None
+    """Send a truncated frame instead of the next audio frame, then close."""
+    error_code: int | None = None
+    """Answer requests with an error frame of this code instead of audio ..."""
+    error_message: str = "emulated failure"
+    error_count: int = 1
+    """... this many times (counts down; at 0 the fault is off)."""
+    handshake_status: int | None = None
+    """Reject the websocket handshake with this HTTP status."""
+    handshake_delay: float = 0.0
+    """Seconds to wait before answering the handshake."""
+    text_frame: str | None = None
+    """Send this websocket text frame instead of audio, then close."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedRequest:
+    """A request exactly as the emulator received it, for tests to inspect."""
+
+    app_id: str
+    token: str
+    """The token of the ``Authorization`` header (the JSON ``app.token`` is a dummy)."""
+    headers: dict[str, str]
+    payload: dict[str, Any]
+    compressed: bool
+    operation: str
+    voice: str
+    text: str

@@ -1,0 +1,56 @@
+"""The service's error codes and the messages the real service is documented to send."""
+
+import json
+from enum import IntEnum
+from typing import Final
+
+GRANT_NOT_FOUND: Final = "authenticate request: load grant: requested grant not found"
+ACCESS_DENIED: Final = "extract request resource id: get resource id: access denied"
+_ACCESS_DENIED_HTTP_STATUS: Final = 403
+
+
+class ErrorCode(IntEnum):
+    """v1 error codes (3000 is success and never sent in an error frame)."""
+
+    INVALID_REQUEST = 3001
+    CONCURRENCY_EXCEEDED = 3003
+    BACKEND_BUSY = 3005
+    DUPLICATE_REQID = 3006
+    TEXT_TOO_LONG = 3010
+    ILLEGAL_TEXT = 3011
+    TIMEOUT = 3030
+    BACKEND_ERROR = 3031
+    WAIT_AUDIO_TIMEOUT = 3032
+    BACKEND_LINK_ERROR = 3040
+    VOICE_NOT_FOUND = 3050
+
+
+class ServiceError(Exception):
+    """A request the service answers with an error frame (and then closes the connection)."""
+
+    def __init__(self, code: int, message: str, *, json_body: bool = False) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.json_body = json_body
+
+
+def invalid_request(detail: str) -> ServiceError:
+    """Reject a request the service cannot parse or that lacks a required field."""
+    return ServiceError(ErrorCode.INVALID_REQUEST, f"invalid request: {detail}")
+
+
+def grant_not_found() -> ServiceError:
+    """Reject an unknown app id or a token that is not the app id's."""
+    return ServiceError(ErrorCode.INVALID_REQUEST, GRANT_NOT_FOUND)
+
+
+def access_denied(reqid: str) -> ServiceError:
+    """Reject a cluster or voice the account has not bought, in the observed JSON shape."""
+    body = {
+        "reqid": reqid,
+        "message": ACCESS_DENIED,
+        "code": _ACCESS_DENIED_HTTP_STATUS,
+        "backend_code": 0,
+    }
+    return ServiceError(ErrorCode.INVALID_REQUEST, json.dumps(body), json_body=True)

@@ -1,0 +1,204 @@
+"""The emulator's own byte codec for v1 ``ws_binary`` frames.
+
+Deliberately independent of the integration's codec: if both sides shared one, a
+misreading of the protocol would pass every test. Pure functions, no I/O.
+
+Every frame starts with a 4-byte header::
+
+    byte 0: protocol version (4 bits, 1) | header size in 4-byte words (4 bits)
+    byte 1: message type (4 bits)        | message-type specific flags (4 bits)
+    byte 2: serialization (4 bits)       | compression (4 bits)
+    byte 3: reserved
+"""
+
+import gzip
+import json
+import struct
+import zlib
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, Final
+
+from .config import LastFrameLayout
+
+PROTOCOL_VERSION: Final = 1
+HEADER_WORD_BYTES: Final = 4
+_BASE_HEADER_WORDS: Final = 1
+_U32: Final = struct.Struct(">I")
+_SEQUENCE_AND_SIZE: Final = struct.Struct(">iI")
+_CODE_AND_SIZE: Final = struct.Struct(">II")
+
+TRUNCATED_AUDIO_FRAME: Final = b"\x11\xb1"
+"""An audio frame cut off after its second header byte, for the malformed-frame fault."""
+
+
+class MessageType(IntEnum):
+    """The 4-bit message type of byte 1."""
+
+    FULL_CLIENT_REQUEST = 0b0001
+    AUDIO_ONLY_RESPONSE = 0b1011
+    FRONTEND_RESPONSE = 0b1100
+    ERROR = 0b1111
+
+
+class AudioFlags(IntEnum):
+    """The 4-bit flags of an audio-only response."""
+
+    ACK = 0b0000
+    """No sequence number and no payload."""
+    POSITIVE_SEQUENCE = 0b0001
+    LAST_NO_SEQUENCE = 0b0010
+    NEGATIVE_SEQUENCE = 0b0011
+
+
+class Serialization(IntEnum):
+    """How a payload is serialized."""
+
+    NONE = 0b0000
+    JSON = 0b0001
+
+
+class Compression(IntEnum):
+    """How a payload is compressed."""
+
+    NONE = 0b0000
+    GZIP = 0b0001
+
+
+class ProtocolError(ValueError):
+    """A client frame that does not follow the v1 protocol."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientRequest:
+    """A decoded full-client-request frame."""
+
+    payload: dict[str, Any]
+    compressed: bool
+
+
+def _header(
+    message_type: MessageType,
+    flags: int,
+    serialization: Serialization = Serialization.NONE,
+    compression: Compression = Compression.NONE,
+) -> bytes:
+    return bytes(
+        (
+            PROTOCOL_VERSION << 4 | _BASE_HEADER_WORDS,
+            message_type << 4 | flags,
+            serialization << 4 | compression,
+            0,
+        )
+    )
+
+
+def _check_header(frame: bytes) -> tuple[int, Compression]:
+    """Validate the header of a client frame; return the header length and compression."""
+    if len(frame) < HEADER_WORD_BYTES:
+        raise ProtocolError(f"frame of {len(frame)} bytes is shorter than the 4-byte header")
+    version, header_words = frame[0] >> 4, frame[0] & 0x0F
+    if version != PROTOCOL_VERSION:
+        raise ProtocolError(f"unsupported protocol version {version}")
+    if header_words < _BASE_HEADER_WORDS:
+        raise ProtocolError("header size must be at least one 4-byte word")
+    message_type, flags = frame[1] >> 4, frame[1] & 0x0F
+    if message_type != MessageType.FULL_CLIENT_REQUEST:
+        raise ProtocolError(f"message type {message_type:#06b} is not a full client request")
+    if flags != 0:
+        raise ProtocolError(f"unexpected message flags {flags:#06b}")
+    serialization, compression = frame[2] >> 4, frame[2] & 0x0F
+    if serialization != Serialization.JSON:
+        raise ProtocolError(f"serialization {serialization:#06b} is not JSON")
+    if compression not in tuple(Compression):
+        raise ProtocolError(f"unsupported compression {compression:#06b}")
+    return header_words * HEADER_WORD_BYTES, Compression(compression)
+
+
+def _payload(frame: bytes, header_length: int) -> bytes:
+    """Cut the payload out of a frame, checking its declared size."""
+    body_start = header_length + _U32.size
+    if len(frame) < body_start:
+        raise ProtocolError("frame ends before its payload size")
+    (declared,) = _U32.unpack_from(frame, header_length)
+    actual = len(frame) - body_start
+    if declared != actual:
+        raise ProtocolError(f"payload size {declared} does not match the {actual} bytes sent")
+    return frame[body_start:]
+
+
+def _parse_json(raw: bytes) -> dict[str, Any]:
+    try:
+        parsed = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ProtocolError(f"payload is not JSON: {err}") from err
+    if not isinstance(parsed, dict):
+        raise ProtocolError("payload is not a JSON object")
+    return parsed
+
+
+def decode_client_request(frame: bytes) -> ClientRequest:
+    """Decode a full client request; header extension words are skipped."""
+    header_length, compression = _check_header(frame)
+    raw = _payload(frame, header_length)
+    if compression is Compression.GZIP:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as err:  # what a corrupt gzip stream raises
+            raise ProtocolError(f"payload is not valid gzip: {err}") from err
+    return ClientRequest(_parse_json(raw), compressed=compression is Compression.GZIP)
+
+
+def encode_ack() -> bytes:
+    """Encode the audio-only ACK: flags 0 and no payload at all."""
+    return _header(MessageType.AUDIO_ONLY_RESPONSE, AudioFlags.ACK)
+
+
+def encode_audio(sequence: int, audio: bytes) -> bytes:
+    """Encode a non-final audio frame with its positive sequence number."""
+    if sequence <= 0:
+        raise ValueError("a non-final audio frame needs a positive sequence number")
+    return (
+        _header(MessageType.AUDIO_ONLY_RESPONSE, AudioFlags.POSITIVE_SEQUENCE)
+        + _SEQUENCE_AND_SIZE.pack(sequence, len(audio))
+        + audio
+    )
+
+
+def encode_last_audio(sequence: int, audio: bytes, layout: LastFrameLayout) -> bytes:
+    """Encode the final audio frame; ``sequence`` is its (positive) position."""
+    if layout == "no_sequence":
+        return (
+            _header(MessageType.AUDIO_ONLY_RESPONSE, AudioFlags.LAST_NO_SEQUENCE)
+            + _U32.pack(len(audio))
+            + audio
+        )
+    return (
+        _header(MessageType.AUDIO_ONLY_RESPONSE, AudioFlags.NEGATIVE_SEQUENCE)
+        + _SEQUENCE_AND_SIZE.pack(-abs(sequence), len(audio))
+        + audio
+    )
+
+
+def encode_error(
+    code: int, message: str, *, json_body: bool = False, gzipped: bool = False
+) -> bytes:
+    """Encode an error frame: u32 code, u32 message size, message (gzipped on request)."""
+    body = message.encode("utf-8")
+    if gzipped:
+        body = gzip.compress(body, mtime=0)
+    serialization = Serialization.JSON if json_body else Serialization.NONE
+    compression = Compression.GZIP if gzipped else Compression.NONE
+    return (
+        _header(MessageType.ERROR, 0, serialization, compression)
+        + _CODE_AND_SIZE.pack(code, len(body))
+        + body
+    )
+
+
+def encode_frontend(payload: dict[str, Any]) -> bytes:
+    """Encode a frontend-result frame carrying uncompressed JSON."""
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    return (
+        _header(MessageType.FRONTEND_RESPONSE, 0, Serialization.JSON) + _U32.pack(len(body)) + body
+    )

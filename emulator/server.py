@@ -1,0 +1,217 @@
+"""The websocket server: handshake rules shared by every protocol, routing by path.
+
+Each protocol version is one handler module registered in ``ROUTES``; a v3 handler for
+``/api/v3/tts/bidirection`` would be one more entry, not a change to this module.
+"""
+
+import asyncio
+import json
+import logging
+import secrets
+import ssl
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from http import HTTPStatus
+from pathlib import Path
+from types import TracebackType
+from typing import Final, Self
+from urllib.parse import urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.http11 import Request, Response
+
+from .config import EmulatorConfig, Faults, ReceivedRequest
+from .state import Handshake, ServiceState
+from .tls import CertificatePaths, client_ssl_context, server_ssl_context, write_certificates
+from .v1_handler import V1_PATH, serve_v1
+
+type RouteHandler = Callable[[ServerConnection, ServiceState, Handshake], Awaitable[None]]
+
+ROUTES: Final[Mapping[str, RouteHandler]] = {V1_PATH: serve_v1}
+"""Protocol handler per endpoint path; any other path is answered with HTTP 404."""
+
+LOGID_HEADER: Final = "X-Tt-Logid"
+_BEARER: Final = "Bearer;"
+_CLOSE_TIMEOUT: Final = 2.0
+_SHUTDOWN_GRACE: Final = 5.0
+_LOGID_RANDOM_BYTES: Final = 10
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def new_logid() -> str:
+    """Make a log id shaped like the service's: a timestamp then random hex."""
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
+    return stamp + secrets.token_hex(_LOGID_RANDOM_BYTES).upper()
+
+
+def bearer_token(authorization: str | None) -> str:
+    """Extract the token of ``Bearer; <token>`` (the space is optional); empty if malformed."""
+    if authorization is None or not authorization.startswith(_BEARER):
+        return ""
+    return authorization.removeprefix(_BEARER).strip()
+
+
+def _json_response(connection: ServerConnection, status: int, message: str) -> Response:
+    """Build a rejected handshake whose body explains why, as the service's JSON does."""
+    response = connection.respond(status, json.dumps({"message": message}))
+    del response.headers["Content-Type"]
+    response.headers["Content-Type"] = "application/json"
+    return response
+
+
+class Emulator:
+    """A local Volcengine TTS service speaking the v1 ``ws_binary`` protocol.
+
+    Use as ``async with Emulator(config) as emulator:``; connect clients to
+    ``emulator.url + "/api/v1/tts/ws_binary"``.
+    """
+
+    def __init__(self, config: EmulatorConfig | None = None, *, tls: bool = False) -> None:
+        self._state = ServiceState(config if config is not None else EmulatorConfig())
+        self._tls = tls
+        self._tls_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._certificates: CertificatePaths | None = None
+        self._server: Server | None = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def config(self) -> EmulatorConfig:
+        """Settings, read when each request is served: changes apply to the next one."""
+        return self._state.config
+
+    @property
+    def faults(self) -> Faults:
+        """Failures to inject; mutate them while the emulator runs."""
+        return self._state.faults
+
+    @faults.setter
+    def faults(self, faults: Faults) -> None:
+        self._state.faults = faults
+
+    @property
+    def requests(self) -> list[ReceivedRequest]:
+        """Every request received (decodable as JSON), in order."""
+        return self._state.requests
+
+    async def wait_for_requests(self, count: int) -> None:
+        """Return once ``count`` requests have arrived: tests synchronise on this, not on sleeps."""
+        await self._state.wait_for_requests(count)
+
+    @property
+    def connections(self) -> int:
+        """How many websocket handshakes have been accepted."""
+        return self._state.connections
+
+    @property
+    def url(self) -> str:
+        """Base URL without path, e.g. ``ws://127.0.0.1:43123``."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        port = self._server.sockets[0].getsockname()[1]
+        scheme = "wss" if self._tls else "ws"
+        return f"{scheme}://{self.config.host}:{port}"
+
+    @property
+    def ca_file(self) -> str | None:
+        """PEM of the CA clients must trust; ``None`` without TLS or before start."""
+        return str(self._certificates.ca_file) if self._certificates is not None else None
+
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """Build an SSL context that trusts only this emulator's CA, verification on."""
+        if self._certificates is None:
+            raise RuntimeError("the emulator serves TLS only when started with tls=True")
+        return client_ssl_context(self._certificates.ca_file)
+
+    async def start(self) -> None:
+        """Start listening; the port is known (``url``) once this returns."""
+        if self._server is not None:
+            raise RuntimeError("the emulator is already running")
+        self._state.stopping.clear()
+        self._server = await serve(
+            self._serve_connection,
+            self.config.host,
+            self.config.port,
+            process_request=self._process_request,
+            process_response=self._process_response,
+            ssl=self._prepare_tls() if self._tls else None,
+            compression=None,
+            ping_interval=None,
+            close_timeout=_CLOSE_TIMEOUT,
+        )
+        _LOGGER.debug("emulator listening on %s", self.url)
+
+    async def stop(self) -> None:
+        """Close every connection, stalled ones included, and stop listening."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._state.stopping.set()
+        server.close()
+        try:
+            async with asyncio.timeout(_SHUTDOWN_GRACE):
+                await server.wait_closed()
+        except TimeoutError:
+            _LOGGER.warning("connections did not close in time; cancelling their handlers")
+            for task in server.handler_tasks:
+                task.cancel()
+            await server.wait_closed()
+        finally:
+            self._discard_tls()
+
+    def _prepare_tls(self) -> ssl.SSLContext:
+        self._tls_dir = tempfile.TemporaryDirectory(prefix="volcengine-emulator-tls-")
+        self._certificates = write_certificates(Path(self._tls_dir.name))
+        return server_ssl_context(self._certificates)
+
+    def _discard_tls(self) -> None:
+        if self._tls_dir is not None:
+            self._tls_dir.cleanup()
+        self._tls_dir = None
+        self._certificates = None
+
+    async def _process_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        """Apply handshake faults and reject unknown paths before upgrading."""
+        faults = self._state.faults
+        if faults.handshake_delay > 0 and not await self._state.pause(faults.handshake_delay):
+            return _json_response(connection, HTTPStatus.SERVICE_UNAVAILABLE, "shutting down")
+        path = urlsplit(request.path).path
+        if path not in ROUTES:
+            return _json_response(connection, HTTPStatus.NOT_FOUND, f"no service at {path}")
+        if faults.handshake_status is not None:
+            return _json_response(connection, faults.handshake_status, "emulated rejection")
+        return None
+
+    def _process_response(
+        self, connection: ServerConnection, request: Request, response: Response
+    ) -> None:
+        """Label every answer with a fresh log id, as the service does."""
+        response.headers[LOGID_HEADER] = new_logid()
+
+    async def _serve_connection(self, connection: ServerConnection) -> None:
+        request, response = connection.request, connection.response
+        if request is None or response is None:  # impossible after a successful handshake
+            return
+        self._state.connections += 1
+        path = urlsplit(request.path).path
+        handshake = Handshake(
+            path=path,
+            headers=dict(request.headers.raw_items()),
+            token=bearer_token(request.headers.get("Authorization")),
+            logid=response.headers.get(LOGID_HEADER, ""),
+        )
+        await ROUTES[path](connection, self._state, handshake)

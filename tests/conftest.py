@@ -1,0 +1,31 @@
+"""Fixtures shared by every test: loopback sockets and a running emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from emulator import Emulator, EmulatorConfig
+
+
+@pytest.fixture(autouse=True)
+def allow_loopback_servers(socket_enabled: None) -> None:
+    """Let tests run the emulator.
+
+    Home Assistant's test plugin forbids creating sockets; re-enabling them
+    keeps its connect guard, which still allows 127.0.0.1 only.
+    """
+
+
+@pytest.fixture
+def emulator_config() -> EmulatorConfig:
+    """The emulator's settings; parametrize or override to change them."""
+    return EmulatorConfig()
+
+
+@pytest.fixture
+async def emulator(emulator_config: EmulatorConfig) -> AsyncIterator[Emulator]:
+    """A Volcengine emulator on loopback."""
+    async with Emulator(emulator_config) as running:
+        yield running

@@ -1,0 +1,1 @@
+"""Tests of the Volcengine emulator (no Home Assistant needed)."""

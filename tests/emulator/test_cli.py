@@ -1,0 +1,47 @@
+"""``python -m emulator``: prints its URL first, serves, and stops cleanly on SIGTERM."""
+
+import asyncio
+import re
+import sys
+from pathlib import Path
+
+from .raw_client import WAIT
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+async def _first_lines(*args: str, count: int) -> tuple[list[str], int]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "emulator",
+        *args,
+        cwd=REPO_ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    try:
+        async with asyncio.timeout(WAIT):
+            lines = [(await process.stdout.readline()).decode() for _ in range(count)]
+    finally:
+        process.terminate()
+        async with asyncio.timeout(WAIT):
+            await process.communicate()
+    assert process.returncode is not None
+    return lines, process.returncode
+
+
+async def test_cli_prints_the_url_then_the_demo_credentials() -> None:
+    lines, returncode = await _first_lines("--port", "0", count=5)
+    assert re.search(r"ws://127\.0\.0\.1:\d+$", lines[0].strip())
+    assert "/api/v1/tts/ws_binary" in lines[1]
+    assert "emulator-app" in lines[2]
+    assert "emulator-token" in lines[3]
+    assert "volcano_tts" in lines[4]
+    assert returncode == 0  # SIGTERM is a clean shutdown
+
+
+async def test_cli_serves_tls_on_request() -> None:
+    lines, _ = await _first_lines("--port", "0", "--tls", count=6)
+    assert re.search(r"wss://127\.0\.0\.1:\d+$", lines[0].strip())
+    assert "CA file:" in lines[5]
