@@ -1,0 +1,118 @@
+"""Config flow: enter credentials, prove they work, create the entry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import voluptuous as vol
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.const import CONF_ACCESS_TOKEN
+from homeassistant.helpers.selector import (
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from . import async_validate, create_client
+from .const import (
+    CONF_APP_ID,
+    CONF_CLUSTER,
+    CONF_ENDPOINT,
+    CONF_VOICE,
+    DEFAULT_CLUSTER,
+    DEFAULT_ENDPOINT,
+    DEFAULT_TITLE,
+    DEFAULT_VOICE,
+    DOMAIN,
+    LOGGER,
+)
+from .errors import flow_error
+from .volcengine import InvalidEndpointError, VolcengineError
+
+_TEXT = TextSelector()
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+
+
+def _user_schema(defaults: Mapping[str, Any], *, advanced: bool) -> vol.Schema:
+    """Build the form, pre-filled with what the user typed last time."""
+    fields: dict[vol.Marker, Any] = {
+        vol.Required(CONF_APP_ID, default=defaults.get(CONF_APP_ID, vol.UNDEFINED)): _TEXT,
+        vol.Required(CONF_ACCESS_TOKEN): _PASSWORD,
+        vol.Required(CONF_CLUSTER, default=defaults.get(CONF_CLUSTER, DEFAULT_CLUSTER)): _TEXT,
+        vol.Required(CONF_VOICE, default=defaults.get(CONF_VOICE, DEFAULT_VOICE)): _TEXT,
+    }
+    if advanced:
+        fields[
+            vol.Required(CONF_ENDPOINT, default=defaults.get(CONF_ENDPOINT, DEFAULT_ENDPOINT))
+        ] = _URL
+    return vol.Schema(fields)
+
+
+async def _async_check(data: Mapping[str, Any], voice: str) -> dict[str, str]:
+    """Synthesize a short text with ``data``; return form errors (empty when it worked)."""
+    try:
+        client = create_client(dict(data))
+        await async_validate(client, voice)
+    except InvalidEndpointError:
+        return {CONF_ENDPOINT: "invalid_endpoint"}
+    except VolcengineError as err:
+        LOGGER.debug("Credential check failed: %s", err)
+        return {"base": flow_error(err)}
+    except Exception:  # noqa: BLE001 - a config flow must answer with a form, never crash
+        LOGGER.exception("Unexpected error while checking the credentials")
+        return {"base": "unknown"}
+    return {}
+
+
+class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Handle the set-up of a Volcengine app."""
+
+    VERSION = 1
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the app's credentials and test them before creating the entry."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            app_id = user_input[CONF_APP_ID].strip()
+            await self.async_set_unique_id(app_id)
+            self._abort_if_unique_id_configured()
+            data = {
+                CONF_APP_ID: app_id,
+                CONF_ACCESS_TOKEN: user_input[CONF_ACCESS_TOKEN].strip(),
+                CONF_CLUSTER: user_input[CONF_CLUSTER].strip(),
+                CONF_ENDPOINT: user_input.get(CONF_ENDPOINT, DEFAULT_ENDPOINT).strip(),
+            }
+            voice = user_input[CONF_VOICE].strip()
+            errors = await _async_check(data, voice)
+            if not errors:
+                return self.async_create_entry(
+                    title=DEFAULT_TITLE, data=data, options={CONF_VOICE: voice}
+                )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=_user_schema(user_input or {}, advanced=self.show_advanced_options),
+            errors=errors,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start re-authentication after Volcengine rejected the token."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new access token and test it before saving."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, CONF_ACCESS_TOKEN: user_input[CONF_ACCESS_TOKEN].strip()}
+            errors = await _async_check(data, entry.options.get(CONF_VOICE, DEFAULT_VOICE))
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Required(CONF_ACCESS_TOKEN): _PASSWORD}),
+            errors=errors,
+        )

@@ -1,0 +1,39 @@
+"""Constants of the Volcengine TTS integration."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+from .volcengine import DEFAULT_CLUSTER, DEFAULT_ENDPOINT
+
+DOMAIN: Final = "volcengine_tts"
+LOGGER: Final = logging.getLogger(__package__)
+
+CONF_APP_ID: Final = "app_id"
+CONF_CLUSTER: Final = "cluster"
+CONF_ENDPOINT: Final = "endpoint"
+CONF_VOICE: Final = "voice"
+
+DEFAULT_TITLE: Final = "Volcengine"
+DEFAULT_VOICE: Final = "zh_female_cancan_mars_bigtts"
+"""灿灿 (Shiny), a 1.0 large-model voice that speaks Chinese and English."""
+
+VALIDATION_TEXT: Final = "你好"
+"""Spoken once when credentials are checked: short, because it is billed."""
+
+SUPPORTED_LANGUAGES: Final = [
+    "zh-CN",
+    "zh-TW",
+    "zh-HK",
+    "en-US",
+    "en-GB",
+    "en-AU",
+    "ja-JP",
+    "es-MX",
+    "id-ID",
+    "pt-BR",
+]
+DEFAULT_LANGUAGE: Final = "zh-CN"
+
+__all__ = ["DEFAULT_CLUSTER", "DEFAULT_ENDPOINT"]
