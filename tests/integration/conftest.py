@@ -1,0 +1,72 @@
+"""Fixtures of the Home Assistant layer's tests: a Home Assistant wired to the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from homeassistant.const import CONF_ACCESS_TOKEN
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.volcengine_tts.const import (
+    CONF_APP_ID,
+    CONF_CLUSTER,
+    CONF_ENDPOINT,
+    CONF_VOICE,
+    DEFAULT_TITLE,
+    DOMAIN,
+)
+from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Emulator
+
+VOICE = "zh_female_cancan_mars_bigtts"
+OTHER_VOICE = "BV002_streaming"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load the integration under test."""
+
+
+@pytest.fixture(autouse=True)
+def config_dir(hass: HomeAssistant, tmp_path: Path) -> Iterator[Path]:
+    """Give every test its own configuration folder, so TTS's disk cache is isolated."""
+    original = hass.config.config_dir
+    hass.config.config_dir = str(tmp_path)
+    yield tmp_path
+    hass.config.config_dir = original
+
+
+@pytest.fixture
+def entry_data(emulator: Emulator) -> dict[str, Any]:
+    """Config-entry data that points at the emulator."""
+    return {
+        CONF_APP_ID: DEFAULT_APP_ID,
+        CONF_ACCESS_TOKEN: DEFAULT_TOKEN,
+        CONF_CLUSTER: "volcano_tts",
+        CONF_ENDPOINT: emulator.url,
+    }
+
+
+@pytest.fixture
+def config_entry(hass: HomeAssistant, entry_data: dict[str, Any]) -> MockConfigEntry:
+    """A config entry for the emulator's demo account, added to Home Assistant."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=DEFAULT_TITLE,
+        unique_id=DEFAULT_APP_ID,
+        data=entry_data,
+        options={CONF_VOICE: VOICE},
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+async def setup_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
+    """The config entry, set up."""
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    return config_entry

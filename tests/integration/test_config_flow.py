@@ -1,0 +1,254 @@
+"""Every branch of the config flow, against the emulator."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+import pytest
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import CONF_ACCESS_TOKEN
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.volcengine_tts.const import (
+    CONF_APP_ID,
+    CONF_CLUSTER,
+    CONF_ENDPOINT,
+    CONF_VOICE,
+    DEFAULT_ENDPOINT,
+    DOMAIN,
+)
+from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Account, Emulator, EmulatorConfig
+
+from .conftest import VOICE
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _user_input(emulator: Emulator, **overrides: str) -> dict[str, Any]:
+    return {
+        CONF_APP_ID: DEFAULT_APP_ID,
+        CONF_ACCESS_TOKEN: DEFAULT_TOKEN,
+        CONF_CLUSTER: "volcano_tts",
+        CONF_VOICE: VOICE,
+        CONF_ENDPOINT: emulator.url,
+    } | overrides
+
+
+async def _start(hass: HomeAssistant, *, advanced: bool = True) -> dict[str, Any]:
+    return await hass.config_entries.flow.async_init(  # type: ignore[return-value]
+        DOMAIN, context={"source": SOURCE_USER, "show_advanced_options": advanced}
+    )
+
+
+async def test_user_step_creates_entry_after_a_real_synthesis(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    result = await _start(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(emulator, **{CONF_APP_ID: f" {DEFAULT_APP_ID} "})
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Volcengine"
+    assert result["data"] == {
+        CONF_APP_ID: DEFAULT_APP_ID,
+        CONF_ACCESS_TOKEN: DEFAULT_TOKEN,
+        CONF_CLUSTER: "volcano_tts",
+        CONF_ENDPOINT: emulator.url,
+    }
+    assert result["options"] == {CONF_VOICE: VOICE}
+    assert result["result"].unique_id == DEFAULT_APP_ID
+    # test-before-configure: the flow spoke through the emulator with the chosen voice
+    assert emulator.requests[0].voice == VOICE
+    assert emulator.requests[0].token == DEFAULT_TOKEN
+
+
+async def test_endpoint_field_only_in_advanced_mode(hass: HomeAssistant) -> None:
+    simple = await _start(hass, advanced=False)
+    advanced = await _start(hass, advanced=True)
+    assert CONF_ENDPOINT not in simple["data_schema"].schema
+    assert CONF_ENDPOINT in advanced["data_schema"].schema
+
+
+async def test_simple_mode_uses_the_public_endpoint(hass: HomeAssistant) -> None:
+    result = await _start(hass, advanced=False)
+    with patch(
+        "custom_components.volcengine_tts.config_flow.async_validate", AsyncMock()
+    ) as validate:
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {
+                CONF_APP_ID: "app",
+                CONF_ACCESS_TOKEN: "tok",
+                CONF_CLUSTER: "volcano_tts",
+                CONF_VOICE: VOICE,
+            },
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_ENDPOINT] == DEFAULT_ENDPOINT
+    client = validate.call_args.args[0]
+    assert client.url == "wss://openspeech.bytedance.com/api/v1/tts/ws_binary"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ({CONF_ACCESS_TOKEN: "wrong-token"}, "invalid_auth"),
+        ({CONF_APP_ID: "unknown-app"}, "invalid_auth"),
+        ({CONF_CLUSTER: "volcano_icl"}, "resource_not_granted"),
+        ({CONF_VOICE: "no_such_voice"}, "unknown_voice"),
+    ],
+)
+async def test_service_rejections_are_shown_on_the_form(
+    hass: HomeAssistant, emulator: Emulator, overrides: dict[str, str], error: str
+) -> None:
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(emulator, **overrides)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    # the form keeps what the user typed, except the token
+    schema = result["data_schema"].schema
+    defaults = {str(key): key.default() for key in schema if callable(key.default)}
+    assert defaults[CONF_APP_ID] == overrides.get(CONF_APP_ID, DEFAULT_APP_ID)
+
+
+@pytest.mark.parametrize(
+    "emulator_config",
+    [
+        EmulatorConfig(
+            accounts={
+                DEFAULT_APP_ID: Account(
+                    DEFAULT_APP_ID, DEFAULT_TOKEN, granted_voices=frozenset({"BV001_streaming"})
+                )
+            }
+        )
+    ],
+)
+async def test_voice_not_granted(hass: HomeAssistant, emulator: Emulator) -> None:
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(emulator)
+    )
+    assert result["errors"] == {"base": "resource_not_granted"}
+
+
+async def test_quota_exhausted(hass: HomeAssistant, emulator: Emulator) -> None:
+    emulator.faults.error_code = 3001
+    emulator.faults.error_message = "quota exceeded for types: tts_lifetime"
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(emulator)
+    )
+    assert result["errors"] == {"base": "quota_exhausted"}
+
+
+async def test_unreachable_service(hass: HomeAssistant, emulator: Emulator) -> None:
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        _user_input(emulator, **{CONF_ENDPOINT: f"ws://127.0.0.1:{_free_port()}"}),
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_busy_service_is_cannot_connect(hass: HomeAssistant, emulator: Emulator) -> None:
+    emulator.faults.handshake_status = 503
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(emulator)
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_plain_ws_to_a_remote_host_is_refused(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(emulator, **{CONF_ENDPOINT: "ws://openspeech.bytedance.com"})
+    )
+    assert result["errors"] == {CONF_ENDPOINT: "invalid_endpoint"}
+    assert emulator.requests == []
+
+
+async def test_protocol_garbage_is_unknown(hass: HomeAssistant, emulator: Emulator) -> None:
+    emulator.faults.malformed_after_frames = 0
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(emulator)
+    )
+    assert result["errors"] == {"base": "unknown"}
+
+
+async def test_unexpected_exception_is_unknown(hass: HomeAssistant, emulator: Emulator) -> None:
+    result = await _start(hass)
+    with patch(
+        "custom_components.volcengine_tts.config_flow.async_validate",
+        AsyncMock(side_effect=RuntimeError("boom")),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _user_input(emulator)
+        )
+    assert result["errors"] == {"base": "unknown"}
+
+
+async def test_error_then_success(hass: HomeAssistant, emulator: Emulator) -> None:
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(emulator, **{CONF_ACCESS_TOKEN: "wrong"})
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(emulator)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_same_app_id_only_once(
+    hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
+) -> None:
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(emulator)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert emulator.requests == []
+
+
+async def test_reauth_replaces_the_token(
+    hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(
+        config_entry, data={**config_entry.data, CONF_ACCESS_TOKEN: "expired"}
+    )
+    result = await config_entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCESS_TOKEN: "still-wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCESS_TOKEN: DEFAULT_TOKEN}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert config_entry.data[CONF_ACCESS_TOKEN] == DEFAULT_TOKEN
+    assert config_entry.data[CONF_APP_ID] == DEFAULT_APP_ID

@@ -1,0 +1,97 @@
+"""What HACS and hassfest check: manifest, hacs.json, translations, brand."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from custom_components.volcengine_tts import errors as ha_errors
+from custom_components.volcengine_tts.volcengine import errors as client_errors
+
+ROOT = Path(__file__).resolve().parents[2]
+INTEGRATION = ROOT / "custom_components" / "volcengine_tts"
+LANGUAGES = ["en", "zh-Hans"]
+
+
+def _load(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _keys(tree: dict[str, Any], prefix: str = "") -> set[str]:
+    keys = set()
+    for key, value in tree.items():
+        path = f"{prefix}.{key}" if prefix else key
+        keys |= _keys(value, path) if isinstance(value, dict) else {path}
+    return keys
+
+
+def test_manifest_has_what_hacs_and_hassfest_require() -> None:
+    manifest = _load(INTEGRATION / "manifest.json")
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    assert manifest["domain"] == "volcengine_tts"
+    for key in ("codeowners", "documentation", "issue_tracker", "version", "iot_class"):
+        assert manifest[key]
+    assert manifest["documentation"].startswith("https://")
+    assert manifest["config_flow"] is True
+    assert manifest["requirements"] == ["websockets>=15.0.1"]
+
+
+def test_hacs_json_uses_only_allowed_keys() -> None:
+    allowed = {
+        "content_in_root",
+        "country",
+        "filename",
+        "hacs",
+        "hide_default_branch",
+        "homeassistant",
+        "persistent_directory",
+        "render_readme",
+        "zip_release",
+    }
+    hacs = _load(ROOT / "hacs.json")
+    assert hacs["name"]
+    assert set(hacs) - {"name"} <= allowed
+
+
+def test_brand_icon_is_a_square_png() -> None:
+    data = (INTEGRATION / "brand" / "icon.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width == height == 256
+
+
+@pytest.mark.parametrize("language", LANGUAGES[1:])
+def test_every_language_has_every_key(language: str) -> None:
+    english = _keys(_load(INTEGRATION / "translations" / "en.json"))
+    other = _keys(_load(INTEGRATION / "translations" / f"{language}.json"))
+    assert other == english
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_error_the_code_raises_is_translated(language: str) -> None:
+    translations = _load(INTEGRATION / "translations" / f"{language}.json")
+    exception_keys = {key for _, key in ha_errors._TRANSLATION_KEYS} | {"service_error"}
+    assert exception_keys <= set(translations["exceptions"])
+    for key in translations["exceptions"].values():
+        assert "{details}" in key["message"]
+    flow_keys = set(ha_errors._FLOW_ERRORS.values()) | {"unknown"}
+    assert flow_keys <= set(translations["config"]["error"])
+
+
+def test_every_client_error_class_has_a_translation() -> None:
+    classes = [
+        value
+        for value in vars(client_errors).values()
+        if isinstance(value, type)
+        and issubclass(value, client_errors.VolcengineError)
+        and value is not client_errors.VolcengineError
+    ]
+    for error_class in classes:
+        key = ha_errors.translation_key(error_class("x"))
+        assert key != "service_error" or error_class is client_errors.ServerError, error_class

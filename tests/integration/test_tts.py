@@ -1,0 +1,178 @@
+"""The TTS entity, driven the way users drive it: ``tts.speak`` on a speaker."""
+
+from __future__ import annotations
+
+import io
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+import pytest
+from homeassistant.components import media_source
+from homeassistant.components.media_player import (
+    ATTR_MEDIA_CONTENT_ID,
+    SERVICE_PLAY_MEDIA,
+)
+from homeassistant.components.media_player import (
+    DOMAIN as MEDIA_PLAYER_DOMAIN,
+)
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import CONF_ACCESS_TOKEN
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
+from mutagen.mp3 import MP3
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.volcengine_tts.const import DOMAIN
+from emulator import Emulator
+from emulator.audio import render_audio
+
+from .conftest import OTHER_VOICE, VOICE
+
+ENTITY_ID = "tts.volcengine_text_to_speech"
+SPEAKER = "media_player.kitchen"
+MESSAGE = "洗衣机洗好了"
+
+
+@pytest.fixture
+async def play_media_calls(hass: HomeAssistant) -> list[ServiceCall]:
+    """Capture what Home Assistant asks speakers to play (media sources resolved)."""
+    assert await async_setup_component(hass, media_source.DOMAIN, {})
+    return async_mock_service(hass, MEDIA_PLAYER_DOMAIN, SERVICE_PLAY_MEDIA)
+
+
+async def _speak(
+    hass: HomeAssistant, calls: list[ServiceCall], message: str = MESSAGE, **options: Any
+) -> str:
+    """Call ``tts.speak`` and return the URL the speaker was told to fetch."""
+    data: dict[str, Any] = {
+        "entity_id": ENTITY_ID,
+        "media_player_entity_id": SPEAKER,
+        "message": message,
+    }
+    if options:
+        data["options"] = options
+    await hass.services.async_call("tts", "speak", data, blocking=True)
+    media_id = calls[-1].data[ATTR_MEDIA_CONTENT_ID]
+    resolved = await media_source.async_resolve_media(hass, media_id, None)
+    return resolved.url
+
+
+async def _fetch(hass_client: ClientSessionGenerator, url: str) -> tuple[int, bytes]:
+    client = await hass_client()
+    response = await client.get(url)
+    return response.status, await response.read()
+
+
+def _cache_files(config_dir: Path) -> list[str]:
+    cache = config_dir / "tts"
+    return sorted(path.name for path in cache.iterdir()) if cache.exists() else []
+
+
+async def test_entity_and_device(hass: HomeAssistant, setup_entry: MockConfigEntry) -> None:
+    entity = er.async_get(hass).async_get(ENTITY_ID)
+    assert entity is not None
+    assert entity.unique_id == setup_entry.entry_id
+    device = dr.async_get(hass).async_get(entity.device_id or "")
+    assert device is not None
+    assert device.entry_type is dr.DeviceEntryType.SERVICE
+    assert device.manufacturer == "Volcengine (ByteDance)"
+
+
+async def test_speak_plays_valid_mp3_in_the_default_voice(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    emulator: Emulator,
+    setup_entry: MockConfigEntry,
+    play_media_calls: list[ServiceCall],
+    config_dir: Path,
+) -> None:
+    url = await _speak(hass, play_media_calls)
+    assert url.endswith(".mp3")
+    status, audio = await _fetch(hass_client, url)
+
+    assert status == HTTPStatus.OK
+    mp3 = MP3(io.BytesIO(audio))
+    assert mp3.info.length > 0.5
+    # The audio is the emulator's rendering of this text in the default voice
+    # (Home Assistant may prepend ID3 tags).
+    assert audio.endswith(render_audio(MESSAGE, VOICE))
+    assert emulator.requests[-1].voice == VOICE
+    assert emulator.requests[-1].text == MESSAGE
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(_cache_files(config_dir)) == 1
+
+
+async def test_per_call_voice_is_used(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    emulator: Emulator,
+    setup_entry: MockConfigEntry,
+    play_media_calls: list[ServiceCall],
+) -> None:
+    url = await _speak(hass, play_media_calls, voice=OTHER_VOICE)
+    status, audio = await _fetch(hass_client, url)
+    assert status == HTTPStatus.OK
+    assert emulator.requests[-1].voice == OTHER_VOICE
+    assert audio.endswith(render_audio(MESSAGE, OTHER_VOICE))
+    assert not audio.endswith(render_audio(MESSAGE, VOICE))
+
+
+@pytest.mark.parametrize(
+    ("fault", "value"),
+    [
+        ("error_code", 3031),
+        ("drop_after_frames", 1),
+        ("malformed_after_frames", 1),
+    ],
+)
+async def test_failures_leave_nothing_in_the_cache(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    emulator: Emulator,
+    setup_entry: MockConfigEntry,
+    play_media_calls: list[ServiceCall],
+    config_dir: Path,
+    fault: str,
+    value: int,
+) -> None:
+    emulator.config.chunk_bytes = 512  # several frames, so mid-stream faults happen mid-audio
+    setattr(emulator.faults, fault, value)
+    if fault == "error_code":
+        emulator.faults.error_count = 100
+    status, _ = await _fetch(hass_client, await _speak(hass, play_media_calls))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert status == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert _cache_files(config_dir) == []
+
+    # Once the fault is gone, the same announcement is synthesized afresh and works.
+    setattr(emulator.faults, fault, None)
+    requests_before = len(emulator.requests)
+    status, audio = await _fetch(hass_client, await _speak(hass, play_media_calls))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert status == HTTPStatus.OK
+    assert len(emulator.requests) == requests_before + 1
+    assert audio.endswith(render_audio(MESSAGE, VOICE))
+    assert len(_cache_files(config_dir)) == 1
+
+
+async def test_rejected_token_during_synthesis_starts_reauth(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    emulator: Emulator,
+    setup_entry: MockConfigEntry,
+    play_media_calls: list[ServiceCall],
+) -> None:
+    # The token is revoked in the console while Home Assistant runs.
+    emulator.config.accounts[setup_entry.data["app_id"]] = type(
+        emulator.config.accounts[setup_entry.data["app_id"]]
+    )(setup_entry.data["app_id"], "rotated-token")
+    status, _ = await _fetch(hass_client, await _speak(hass, play_media_calls))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert status == HTTPStatus.INTERNAL_SERVER_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert setup_entry.data[CONF_ACCESS_TOKEN] != "rotated-token"
