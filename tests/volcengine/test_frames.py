@@ -104,7 +104,7 @@ def test_error_frame_plain_message() -> None:
 
 
 def test_error_frame_gzip_message() -> None:
-    body = gzip.compress("quota exceeded for types: concurrency".encode())
+    body = gzip.compress(b"quota exceeded for types: concurrency")
     frame = b"\x11\xf0\x11\x00" + (3003).to_bytes(4, "big") + len(body).to_bytes(4, "big") + body
     assert decode_server_frame(frame) == ErrorFrame(3003, "quota exceeded for types: concurrency")
 

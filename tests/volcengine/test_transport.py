@@ -95,7 +95,7 @@ def test_redacting_logger_scrubs_headers_secrets_and_frames(
         logger.debug("> %s: %s", "X-Api-Access-Key", "whatever")
         logger.debug("payload mentions app-42 and sekret-token")
         logger.debug("> %s", Frame(Opcode.BINARY, b'{"app":{"appid":"app-42"}}'))
-        logger.debug("odd %s %s", "only-one-placeholder-filled")
+        logger.debug("odd %s %s", "only-one-placeholder-filled")  # noqa: PLE1206
         logger.info("no args")
     text = caplog.text
     assert "sekret-token" not in text
