@@ -11,6 +11,7 @@ from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryError,
     ConfigEntryNotReady,
+    HomeAssistantError,
 )
 from homeassistant.util.ssl import get_default_context
 
@@ -29,7 +30,6 @@ from .errors import details, translation_key
 from .volcengine import (
     AuthenticationError,
     Credentials,
-    InvalidEndpointError,
     SynthesisRequest,
     V1Client,
     VolcengineError,
@@ -68,33 +68,26 @@ async def async_setup_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -
     """Set up Volcengine TTS from a config entry, checking that it works first."""
     try:
         client = create_client(entry)
-    except InvalidEndpointError as err:
-        raise ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_endpoint",
-            translation_placeholders={"details": details(err)},
-        ) from err
-    try:
         await async_validate(client, entry.options.get(CONF_VOICE, DEFAULT_VOICE))
     except AuthenticationError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="invalid_auth",
-            translation_placeholders={"details": details(err)},
-        ) from err
+        raise _setup_error(ConfigEntryAuthFailed, err) from err
     except VolcengineError as err:
         # Retryable failures (network, busy service) are worth another try
         # later; anything else needs the user to change something.
-        error_class = ConfigEntryNotReady if err.retryable else ConfigEntryError
-        raise error_class(
-            translation_domain=DOMAIN,
-            translation_key=translation_key(err),
-            translation_placeholders={"details": details(err)},
-        ) from err
+        raise _setup_error(ConfigEntryNotReady if err.retryable else ConfigEntryError, err) from err
     entry.runtime_data = VolcengineData(client=client)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+def _setup_error[E: HomeAssistantError](error_class: type[E], error: VolcengineError) -> E:
+    """Build a translated setup error that explains ``error``."""
+    return error_class(
+        translation_domain=DOMAIN,
+        translation_key=translation_key(error),
+        translation_placeholders={"details": details(error)},
+    )
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -> bool:

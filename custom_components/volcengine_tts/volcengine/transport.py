@@ -13,8 +13,8 @@ import asyncio
 import ipaddress
 import logging
 import ssl
-from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
@@ -139,31 +139,32 @@ class Connection:
 
     async def send(self, message: bytes) -> None:
         """Send one binary message."""
-        try:
+        with self._failures_mapped(
+            stalled="Sending to Volcengine stalled", closed="closed while sending"
+        ):
             async with asyncio.timeout(self._receive_timeout):
                 await self._websocket.send(message)
-        except TimeoutError as err:
-            raise VolcengineTimeoutError(
-                f"Sending to Volcengine stalled for {self._receive_timeout:g} s", log_id=self.log_id
-            ) from err
-        except ConnectionClosed as err:
-            raise VolcengineConnectionError(
-                "The connection to Volcengine closed while sending", log_id=self.log_id
-            ) from err
 
     async def receive(self) -> bytes | str:
         """Wait for the next message, but never longer than the receive timeout."""
-        try:
+        with self._failures_mapped(
+            stalled="Volcengine sent nothing", closed="closed before the audio was complete"
+        ):
             async with asyncio.timeout(self._receive_timeout):
                 return await self._websocket.recv()
+
+    @contextmanager
+    def _failures_mapped(self, *, stalled: str, closed: str) -> Iterator[None]:
+        """Turn a timeout or a closed socket into the client's typed errors."""
+        try:
+            yield
         except TimeoutError as err:
             raise VolcengineTimeoutError(
-                f"Volcengine sent nothing for {self._receive_timeout:g} s", log_id=self.log_id
+                f"{stalled} for {self._receive_timeout:g} s", log_id=self.log_id
             ) from err
         except ConnectionClosed as err:
             raise VolcengineConnectionError(
-                "The connection to Volcengine closed before the audio was complete",
-                log_id=self.log_id,
+                f"The connection to Volcengine {closed}", log_id=self.log_id
             ) from err
 
     async def close(self) -> None:
