@@ -1,4 +1,7 @@
-"""A local, protocol-faithful emulator of Volcengine's v1 ``ws_binary`` TTS service.
+"""A local, protocol-faithful emulator of Volcengine's TTS websocket services.
+
+v1 ``ws_binary``, v3 ``bidirection`` and v3 ``unidirectional/stream``; optionally behind
+a ``LatencyProxy`` that gives every round trip a real cost.
 
 It stands beside the integration rather than inside it: it has its own frame codec and
 imports nothing from ``custom_components``, so client and emulator check each other.
@@ -9,28 +12,40 @@ from .config import (
     DEFAULT_APP_ID,
     DEFAULT_CLUSTER,
     DEFAULT_TOKEN,
+    DEFAULT_V3_VOICES,
     DEFAULT_VOICES,
+    RESOURCE_IDS,
     Account,
     EmulatorConfig,
     Faults,
     LastFrameLayout,
     ReceivedRequest,
+    ReceivedSession,
 )
+from .latency import LatencyProxy
 from .server import Emulator
 from .v1_handler import V1_PATH
+from .v3_bidirection import BIDIRECTION_PATH
+from .v3_unidirectional import UNIDIRECTIONAL_PATH
 
 __all__ = [
+    "BIDIRECTION_PATH",
     "DEFAULT_APP_ID",
     "DEFAULT_CLUSTER",
     "DEFAULT_TOKEN",
+    "DEFAULT_V3_VOICES",
     "DEFAULT_VOICES",
+    "RESOURCE_IDS",
+    "UNIDIRECTIONAL_PATH",
     "V1_PATH",
     "Account",
     "Emulator",
     "EmulatorConfig",
     "Faults",
     "LastFrameLayout",
+    "LatencyProxy",
     "ReceivedRequest",
+    "ReceivedSession",
     "render_audio",
     "speech_duration",
 ]

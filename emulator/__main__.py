@@ -1,7 +1,7 @@
-"""Run the emulator by hand: ``python -m emulator [--port 8765] [--tls]``.
+"""Run the emulator by hand: ``python -m emulator [--port 8765] [--tls] [--rtt 0.04]``.
 
-Prints the URL first (scripts and tests read that line), then the demo credentials,
-and serves until Ctrl-C or SIGTERM.
+Prints the URL first (scripts and tests read that line; with ``--rtt`` it is the latency
+proxy's), then the demo credentials, and serves until Ctrl-C or SIGTERM.
 """
 
 import argparse
@@ -11,14 +11,24 @@ import logging
 import signal
 from collections.abc import Sequence
 
-from . import DEFAULT_APP_ID, DEFAULT_CLUSTER, DEFAULT_TOKEN, V1_PATH, Emulator, EmulatorConfig
+from . import (
+    BIDIRECTION_PATH,
+    DEFAULT_APP_ID,
+    DEFAULT_CLUSTER,
+    DEFAULT_TOKEN,
+    UNIDIRECTIONAL_PATH,
+    V1_PATH,
+    Emulator,
+    EmulatorConfig,
+)
 
 _DEFAULT_PORT = 8765
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m emulator", description="Local Volcengine v1 ws_binary TTS emulator."
+        prog="python -m emulator",
+        description="Local Volcengine TTS emulator (v1 ws_binary, v3 websockets).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=_DEFAULT_PORT, help="0 picks a free port")
@@ -28,6 +38,13 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--real-time-factor", type=float, default=0.0, metavar="F", help="1.0 paces in real time"
+    )
+    parser.add_argument(
+        "--rtt",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="emulated network round trip in seconds (serves through a latency proxy)",
     )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
@@ -55,7 +72,7 @@ async def _serve(args: argparse.Namespace) -> None:
         first_chunk_delay=args.first_chunk_delay,
         real_time_factor=args.real_time_factor,
     )
-    async with Emulator(config, tls=args.tls) as emulator:
+    async with Emulator(config, tls=args.tls, rtt=args.rtt) as emulator:
         print(f"Volcengine TTS emulator listening on {emulator.url}", flush=True)
         print(f"  endpoint: {emulator.url}{V1_PATH}")
         print(f"  app id:   {DEFAULT_APP_ID}")
@@ -63,6 +80,10 @@ async def _serve(args: argparse.Namespace) -> None:
         print(f"  cluster:  {DEFAULT_CLUSTER}")
         if emulator.ca_file is not None:
             print(f"  CA file:  {emulator.ca_file}")
+        print(f"  v3 bidirection:    {emulator.url}{BIDIRECTION_PATH}")
+        print(f"  v3 unidirectional: {emulator.url}{UNIDIRECTIONAL_PATH}")
+        if emulator.rtt > 0:
+            print(f"  round trip: {emulator.rtt:g} s (latency proxy)")
         print("Press Ctrl-C to stop.", flush=True)
         await stop.wait()
 

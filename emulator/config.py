@@ -45,6 +45,35 @@ DEFAULT_VOICES: Final = frozenset(
 """Voice ids the documented v1 service knows (generation 1.0 and classic voices only:
 v1 does not serve the 2.0 ``…_uranus_bigtts`` voices)."""
 
+DEFAULT_V3_VOICES: Final = DEFAULT_VOICES | frozenset(
+    {
+        "zh_female_vv_uranus_bigtts",
+        "zh_female_xiaohe_uranus_bigtts",
+        "zh_male_m191_uranus_bigtts",
+        "zh_male_taocheng_uranus_bigtts",
+        "saturn_zh_female_cancan_tob",
+        "zh_male_ruyayichen_saturn_bigtts",
+    }
+)
+"""Voice ids the v3 endpoints know: the v1 ones plus documented 2.0 voices.
+
+Cloned voices (``S_…``, ``ICL_…``) are accepted without being listed, as in v1.
+"""
+
+RESOURCE_IDS: Final = frozenset(
+    {
+        "seed-tts-1.0",
+        "seed-tts-1.0-concurr",
+        "seed-tts-2.0",
+        "seed-icl-1.0",
+        "seed-icl-1.0-concurr",
+        "seed-icl-2.0",
+        "volc.service_type.10029",
+        "volc.service_type.10048",
+    }
+)
+"""The documented ``X-Api-Resource-Id`` values; any other id is refused with HTTP 400."""
+
 type LastFrameLayout = Literal["classic", "no_sequence"]
 """How the final audio frame is laid out.
 
@@ -63,6 +92,8 @@ class Account:
     clusters: frozenset[str] = frozenset({DEFAULT_CLUSTER})
     granted_voices: frozenset[str] | None = None
     """Voices this account may use; ``None`` grants every known voice."""
+    resources: frozenset[str] | None = None
+    """v3 resource ids this account has bought; ``None`` grants every known one."""
 
 
 def _default_accounts() -> dict[str, Account]:
@@ -92,6 +123,10 @@ class EmulatorConfig:
     gzip_errors: bool = False
     """Gzip the message of error frames."""
     voices: frozenset[str] = DEFAULT_VOICES
+    v3_voices: frozenset[str] = DEFAULT_V3_VOICES
+    """Voices the v3 endpoints know (their resource id must still match the generation)."""
+    max_text_chars: int = 100_000
+    """Characters one v3 session may receive before it fails with TTSExceededTextLimit."""
 
 
 @dataclass(slots=True)
@@ -134,3 +169,35 @@ class ReceivedRequest:
     operation: str
     voice: str
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedSession:
+    """A v3 session (bidirectional) or request (unidirectional stream), for tests to inspect.
+
+    Recorded when its StartSession (or unidirectional request) arrives, before validation,
+    so refused sessions appear too. ``texts`` is a live list: each TaskRequest's text is
+    appended as it arrives. When the session ends, its entry in ``Emulator.sessions`` is
+    replaced by a copy with ``finished`` / ``canceled`` / ``status_code`` set, so re-read
+    the list rather than holding on to an old record.
+    """
+
+    app_id: str
+    resource_id: str
+    connection_id: str
+    """The id the server announced in ConnectionStarted (the client's X-Api-Connect-Id if sent)."""
+    session_id: str
+    """The client's session id (bidirectional) or one the server made up (unidirectional)."""
+    speaker: str
+    audio_params: dict[str, Any]
+    additions: dict[str, Any]
+    """``req_params.additions`` parsed from its JSON string (empty when absent or invalid)."""
+    texts: list[str]
+    finished: bool = False
+    """SessionFinished (152) was sent."""
+    canceled: bool = False
+    """SessionCanceled (151) was sent."""
+    status_code: int | None = None
+    """20000000 when finished, the failure code when it failed, ``None`` while running."""
+    endpoint: str = "bidirection"
+    """``bidirection`` or ``unidirectional``."""

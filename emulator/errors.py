@@ -54,3 +54,38 @@ def access_denied(reqid: str) -> ServiceError:
         "backend_code": 0,
     }
     return ServiceError(ErrorCode.INVALID_REQUEST, json.dumps(body), json_body=True)
+
+
+class V3Code(IntEnum):
+    """Status codes of the v3 endpoints ("新框架错误码")."""
+
+    OK = 20000000
+    CLIENT_ERROR = 45000000
+    """Permission or concurrency quota problems."""
+    INVALID_PARAMS = 45000001
+    SERVER_ERROR = 55000000
+    SESSION_ERROR = 55000001
+    TEXT_LIMIT_EXCEEDED = 40402003
+
+
+CONCURRENCY_QUOTA_EXCEEDED: Final = "quota exceeded for types: concurrency"
+SPEAKER_ACCESS_DENIED: Final = "speaker permission denied: get resource id: access denied"
+RESOURCE_MISMATCH: Final = "resource ID is mismatched with speaker related resource"
+
+
+class V3Error(Exception):
+    """A v3 failure, reported as SessionFailed, ConnectionFailed or an error frame."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+    def payload(self) -> dict[str, int | str]:
+        """Describe the failure as the ``{"status_code", "message"}`` JSON v3 events carry."""
+        return {"status_code": self.code, "message": self.message}
+
+
+def invalid_params(detail: str) -> V3Error:
+    """Reject a v3 request whose parameters are missing or out of range."""
+    return V3Error(V3Code.INVALID_PARAMS, detail)

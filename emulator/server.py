@@ -1,7 +1,7 @@
 """The websocket server: handshake rules shared by every protocol, routing by path.
 
-Each protocol version is one handler module registered in ``ROUTES``; a v3 handler for
-``/api/v3/tts/bidirection`` would be one more entry, not a change to this module.
+Each endpoint is one ``Route`` in ``ROUTES``: a handler module plus, for protocols that
+authenticate at the HTTP upgrade (v3), the check that may refuse the handshake.
 """
 
 import asyncio
@@ -12,6 +12,7 @@ import ssl
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
@@ -21,15 +22,35 @@ from urllib.parse import urlsplit
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
-from .config import EmulatorConfig, Faults, ReceivedRequest
+from .config import EmulatorConfig, Faults, ReceivedRequest, ReceivedSession
+from .latency import LatencyProxy
 from .state import Handshake, ServiceState
 from .tls import CertificatePaths, client_ssl_context, server_ssl_context, write_certificates
 from .v1_handler import V1_PATH, serve_v1
+from .v3_bidirection import BIDIRECTION_PATH, serve_bidirection
+from .v3_request import check_handshake
+from .v3_unidirectional import UNIDIRECTIONAL_PATH, serve_unidirectional
 
 type RouteHandler = Callable[[ServerConnection, ServiceState, Handshake], Awaitable[None]]
+type HandshakeCheck = Callable[[Mapping[str, str], EmulatorConfig], tuple[int, str] | None]
 
-ROUTES: Final[Mapping[str, RouteHandler]] = {V1_PATH: serve_v1}
-"""Protocol handler per endpoint path; any other path is answered with HTTP 404."""
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """How one endpoint is served."""
+
+    serve: RouteHandler
+    check_handshake: HandshakeCheck | None = None
+    """Returns ``(HTTP status, message)`` to refuse the upgrade, ``None`` to accept it."""
+
+
+ROUTES: Final[Mapping[str, Route]] = {
+    V1_PATH: Route(serve_v1),
+    BIDIRECTION_PATH: Route(serve_bidirection, check_handshake),
+    UNIDIRECTIONAL_PATH: Route(serve_unidirectional, check_handshake),
+}
+"""Route per endpoint path; any other path is answered with HTTP 404."""
+_IDLE_CLOSE_CODE: Final = 1001
 
 LOGID_HEADER: Final = "X-Tt-Logid"
 _BEARER: Final = "Bearer;"
@@ -62,18 +83,26 @@ def _json_response(connection: ServerConnection, status: int, message: str) -> R
 
 
 class Emulator:
-    """A local Volcengine TTS service speaking the v1 ``ws_binary`` protocol.
+    """A local Volcengine TTS service: v1 ``ws_binary`` and the v3 websocket endpoints.
 
     Use as ``async with Emulator(config) as emulator:``; connect clients to
-    ``emulator.url + "/api/v1/tts/ws_binary"``.
+    ``emulator.url + "/api/v1/tts/ws_binary"`` (or ``/api/v3/tts/bidirection``,
+    ``/api/v3/tts/unidirectional/stream``). With ``rtt > 0`` a ``LatencyProxy`` stands in
+    front and ``url`` points at it, so every round trip costs ``rtt`` seconds.
     """
 
-    def __init__(self, config: EmulatorConfig | None = None, *, tls: bool = False) -> None:
+    def __init__(
+        self, config: EmulatorConfig | None = None, *, tls: bool = False, rtt: float = 0.0
+    ) -> None:
+        if rtt < 0:
+            raise ValueError("rtt must not be negative")
         self._state = ServiceState(config if config is not None else EmulatorConfig())
         self._tls = tls
+        self._rtt = rtt
         self._tls_dir: tempfile.TemporaryDirectory[str] | None = None
         self._certificates: CertificatePaths | None = None
         self._server: Server | None = None
+        self._proxy: LatencyProxy | None = None
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -111,17 +140,68 @@ class Emulator:
         await self._state.wait_for_requests(count)
 
     @property
+    def sessions(self) -> list[ReceivedSession]:
+        """Every v3 session (and unidirectional request) received, in order.
+
+        An entry is replaced by an updated copy when its session ends; see ``ReceivedSession``.
+        """
+        return self._state.sessions
+
+    async def wait_for_sessions(self, count: int, *, ended: bool = False) -> None:
+        """Return once ``count`` v3 sessions have started (with ``ended``: have ended)."""
+        await self._state.wait_for_sessions(count, ended=ended)
+
+    def open_connections(self, app_id: str) -> int:
+        """How many v3 connections of ``app_id`` count against its concurrency quota."""
+        return self._state.open_connections(app_id)
+
+    async def wait_for_open_connections(self, app_id: str, count: int) -> None:
+        """Return once exactly ``count`` v3 connections of ``app_id`` hold a slot.
+
+        A client closing its side returns before the server has noticed; tests wait on
+        this instead of sleeping.
+        """
+        await self._state.wait_for_open_connections(app_id, count)
+
+    async def close_idle_connections(self) -> int:
+        """Close every idle v3 connection; return how many.
+
+        Idle means no synthesis in progress: no session, or a session that has not yet
+        received any text (one begun ahead of need). Simulates the service dropping an
+        idle pooled connection (close code 1001).
+        """
+        idle = [link for link in self._state.v3_links if not link.busy]
+        for link in idle:
+            self._state.forget_v3_link(link)
+        await asyncio.gather(
+            *(link.connection.close(_IDLE_CLOSE_CODE, "idle connection closed") for link in idle)
+        )
+        return len(idle)
+
+    @property
     def connections(self) -> int:
         """How many websocket handshakes have been accepted."""
         return self._state.connections
 
     @property
+    def rtt(self) -> float:
+        """The emulated round-trip time (0 without a latency proxy)."""
+        return self._rtt
+
+    @property
+    def proxy(self) -> LatencyProxy | None:
+        """The latency proxy in front of the emulator, when ``rtt > 0`` and running."""
+        return self._proxy
+
+    @property
     def url(self) -> str:
-        """Base URL without path, e.g. ``ws://127.0.0.1:43123``."""
+        """Base URL without path, e.g. ``ws://127.0.0.1:43123`` (the proxy's, with rtt)."""
         if self._server is None:
             raise RuntimeError("the emulator is not running")
-        port = self._server.sockets[0].getsockname()[1]
         scheme = "wss" if self._tls else "ws"
+        if self._proxy is not None:
+            return self._proxy.url_for(scheme)
+        port = self._server.sockets[0].getsockname()[1]
         return f"{scheme}://{self.config.host}:{port}"
 
     @property
@@ -151,6 +231,10 @@ class Emulator:
             ping_interval=None,
             close_timeout=_CLOSE_TIMEOUT,
         )
+        if self._rtt > 0:
+            port = self._server.sockets[0].getsockname()[1]
+            self._proxy = LatencyProxy(self.config.host, port, rtt=self._rtt, host=self.config.host)
+            await self._proxy.start()
         _LOGGER.debug("emulator listening on %s", self.url)
 
     async def stop(self) -> None:
@@ -169,6 +253,10 @@ class Emulator:
                 task.cancel()
             await server.wait_closed()
         finally:
+            # The proxy goes last: closing handshakes still travel through it.
+            proxy, self._proxy = self._proxy, None
+            if proxy is not None:
+                await proxy.stop()
             self._discard_tls()
 
     def _prepare_tls(self) -> ssl.SSLContext:
@@ -194,6 +282,11 @@ class Emulator:
             return _json_response(connection, HTTPStatus.NOT_FOUND, f"no service at {path}")
         if faults.handshake_status is not None:
             return _json_response(connection, faults.handshake_status, "emulated rejection")
+        check = ROUTES[path].check_handshake
+        if check is not None:
+            refusal = check(dict(request.headers.raw_items()), self.config)
+            if refusal is not None:
+                return _json_response(connection, *refusal)
         return None
 
     def _process_response(
@@ -214,4 +307,4 @@ class Emulator:
             token=bearer_token(request.headers.get("Authorization")),
             logid=response.headers.get(LOGID_HEADER, ""),
         )
-        await ROUTES[path](connection, self._state, handshake)
+        await ROUTES[path].serve(connection, self._state, handshake)

@@ -8,11 +8,12 @@ import asyncio
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
-from .config import EmulatorConfig, Faults, ReceivedRequest
+from .config import EmulatorConfig, Faults, ReceivedRequest, ReceivedSession
 from .errors import ErrorCode, ServiceError
 
 
@@ -27,6 +28,21 @@ class Handshake:
     logid: str
 
 
+@dataclass(eq=False, slots=True)
+class V3Link:
+    """One open v3 websocket connection, as the concurrency quota and idle reaper see it."""
+
+    connection: ServerConnection
+    app_id: str
+    started: bool = False
+    """Holds one of the app id's connection slots (after StartConnection, or at once for
+    the unidirectional stream, which has no StartConnection)."""
+    busy: bool = False
+    """Synthesis is in progress: a unidirectional request, or a bidirectional session that
+    has received text. A session started ahead of need and still without text does not
+    make its connection busy: the service would drop such a connection as idle too."""
+
+
 @dataclass(slots=True)
 class ServiceState:
     """Configuration, faults and bookkeeping shared by all connections."""
@@ -38,6 +54,10 @@ class ServiceState:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     in_flight: Counter[str] = field(default_factory=Counter)
     request_added: asyncio.Event = field(default_factory=asyncio.Event)
+    sessions: list[ReceivedSession] = field(default_factory=list)
+    session_changed: asyncio.Event = field(default_factory=asyncio.Event)
+    v3_links: list[V3Link] = field(default_factory=list)
+    links_changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def record_request(self, request: ReceivedRequest) -> None:
         """Remember a request and wake tests waiting for it."""
@@ -49,6 +69,66 @@ class ServiceState:
         while len(self.requests) < count:
             self.request_added.clear()
             await self.request_added.wait()
+
+    def record_session(self, session: ReceivedSession) -> int:
+        """Remember a v3 session; return its index for ``update_session``."""
+        self.sessions.append(session)
+        self.session_changed.set()
+        return len(self.sessions) - 1
+
+    def update_session(self, index: int, **changes: Any) -> None:  # noqa: ANN401 - dataclass fields
+        """Replace a session record by a copy with ``changes`` (records are frozen)."""
+        self.sessions[index] = replace(self.sessions[index], **changes)
+        self.session_changed.set()
+
+    async def wait_for_sessions(self, count: int, *, ended: bool = False) -> None:
+        """Return once ``count`` sessions have started (or, with ``ended``, have ended)."""
+        while self._session_count(ended=ended) < count:
+            self.session_changed.clear()
+            await self.session_changed.wait()
+
+    def _session_count(self, *, ended: bool) -> int:
+        if not ended:
+            return len(self.sessions)
+        return sum(
+            1 for session in self.sessions if session.status_code is not None or session.canceled
+        )
+
+    def open_v3_link(self, connection: ServerConnection, app_id: str) -> V3Link:
+        """Register a v3 connection (not yet holding a slot)."""
+        link = V3Link(connection, app_id)
+        self.v3_links.append(link)
+        return link
+
+    def forget_v3_link(self, link: V3Link) -> None:
+        """Unregister a closed v3 connection, freeing its slot; safe to call twice."""
+        if link in self.v3_links:
+            self.v3_links.remove(link)
+        link.started = False
+        self.links_changed.set()
+
+    def open_connections(self, app_id: str) -> int:
+        """How many v3 connections of ``app_id`` hold a slot, idle or not."""
+        return sum(1 for link in self.v3_links if link.app_id == app_id and link.started)
+
+    def start_v3_link(self, link: V3Link) -> bool:
+        """Take a connection slot for ``link``; False when the app id has none left.
+
+        v3 counts open connections, not requests: an idle pooled connection uses a slot.
+        """
+        if link.started:
+            return True
+        if self.open_connections(link.app_id) >= self.config.max_concurrency:
+            return False
+        link.started = True
+        self.links_changed.set()
+        return True
+
+    async def wait_for_open_connections(self, app_id: str, count: int) -> None:
+        """Return once exactly ``count`` v3 connections of ``app_id`` hold a slot."""
+        while self.open_connections(app_id) != count:
+            self.links_changed.clear()
+            await self.links_changed.wait()
 
     @contextmanager
     def concurrency_slot(self, app_id: str) -> Iterator[None]:

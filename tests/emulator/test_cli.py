@@ -45,3 +45,12 @@ async def test_cli_serves_tls_on_request() -> None:
     lines, _ = await _first_lines("--port", "0", "--tls", count=6)
     assert re.search(r"wss://127\.0\.0\.1:\d+$", lines[0].strip())
     assert "CA file:" in lines[5]
+
+
+async def test_cli_serves_through_a_latency_proxy_on_request() -> None:
+    lines, returncode = await _first_lines("--port", "0", "--rtt", "0.04", count=8)
+    assert re.search(r"ws://127\.0\.0\.1:\d+$", lines[0].strip())
+    assert lines[5].strip().endswith(lines[0].strip().split()[-1] + "/api/v3/tts/bidirection")
+    assert "/api/v3/tts/unidirectional/stream" in lines[6]
+    assert "0.04" in lines[7]
+    assert returncode == 0

@@ -1,0 +1,151 @@
+"""Serving ``/api/v3/tts/unidirectional/stream``: one JSON request in, a sentence stream out.
+
+The client sends an event-less full-client request carrying the whole text; the server
+answers TTSSentenceStart / TTSResponse / TTSSentenceEnd per sentence, then
+SessionFinished, all under a session id the server makes up (the client never sends
+one). Requests may follow one another on the connection ("链接复用"); FinishConnection
+ends it. Failures are error frames, after which the connection closes.
+"""
+
+import logging
+import uuid
+from typing import Any, Final
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from .audio import has_speech
+from .errors import CONCURRENCY_QUOTA_EXCEEDED, V3Code, V3Error, invalid_params
+from .sentences import split_sentences
+from .state import Handshake, ServiceState, V3Link
+from .v3_framing import (
+    ClientFrame,
+    Event,
+    ProtocolError,
+    decode_client_frame,
+    encode_connection_event,
+    encode_error,
+    encode_session_event,
+)
+from .v3_request import V3Identity, record_session, validate_session
+from .v3_stream import Outcome, SentenceStreamer
+
+UNIDIRECTIONAL_PATH: Final = "/api/v3/tts/unidirectional/stream"
+OK_PAYLOAD: Final = {"status_code": V3Code.OK.value, "message": "ok"}
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def _text(payload: dict[str, Any], max_chars: int) -> str:
+    req_params = payload.get("req_params")
+    text = req_params.get("text") if isinstance(req_params, dict) else None
+    if not isinstance(text, str) or not has_speech(text):
+        raise invalid_params("req_params.text is required")
+    if len(text) > max_chars:
+        raise V3Error(V3Code.TEXT_LIMIT_EXCEEDED, "TTSExceededTextLimit")
+    return text
+
+
+class _UnidirectionalConnection:
+    def __init__(
+        self, connection: ServerConnection, state: ServiceState, identity: V3Identity
+    ) -> None:
+        self._connection = connection
+        self._state = state
+        self._identity = identity
+        self._connection_id = identity.connection_id()
+        self._link: V3Link = state.open_v3_link(connection, identity.app_id)
+        # No StartConnection here: the connection takes its slot when it opens.
+        self._over_quota = not state.start_v3_link(self._link)
+
+    async def run(self) -> None:
+        try:
+            async for message in self._connection:
+                if not await self._handle(message):
+                    return
+        finally:
+            self._state.forget_v3_link(self._link)
+
+    async def _handle(self, message: str | bytes) -> bool:
+        """Answer one client frame; return whether the connection stays open."""
+        try:
+            return await self._answer(message)
+        except V3Error as error:  # every failure is an error frame, then we close
+            _LOGGER.info("connection %s: %s", self._connection_id, error)
+            await self._connection.send(encode_error(error.code, error.message))
+            return False
+
+    async def _answer(self, message: str | bytes) -> bool:
+        """Serve one frame or raise the ``V3Error`` that refuses it."""
+        if isinstance(message, str):
+            raise invalid_params("expected a binary frame, got a text frame")
+        try:
+            frame = decode_client_frame(message)
+        except ProtocolError as err:
+            raise invalid_params(f"malformed frame: {err}") from err
+        if frame.event == Event.FINISH_CONNECTION:
+            self._state.forget_v3_link(self._link)  # free before the client hears of it
+            await self._connection.send(
+                encode_connection_event(Event.CONNECTION_FINISHED, self._connection_id, OK_PAYLOAD)
+            )
+            return False
+        if frame.event is not None:
+            raise invalid_params(f"unsupported event {frame.event}")
+        if self._over_quota:
+            raise V3Error(V3Code.CLIENT_ERROR, CONCURRENCY_QUOTA_EXCEEDED)
+        return await self._synthesize(frame)
+
+    async def _synthesize(self, frame: ClientFrame) -> bool:
+        session_id = str(uuid.uuid4())
+        index = self._state.record_session(
+            record_session(
+                frame.payload,
+                self._identity,
+                connection_id=self._connection_id,
+                session_id=session_id,
+                endpoint="unidirectional",
+            )
+        )
+        self._link.busy = True
+        try:
+            return await self._stream(frame, session_id, index)
+        except V3Error as error:
+            self._state.update_session(index, status_code=error.code)
+            raise
+        finally:
+            self._link.busy = False
+
+    async def _stream(self, frame: ClientFrame, session_id: str, index: int) -> bool:
+        config = self._state.config
+        req_params = frame.payload.get("req_params")
+        raw_text = req_params.get("text") if isinstance(req_params, dict) else None
+        if isinstance(raw_text, str):
+            self._state.sessions[index].texts.append(raw_text)
+        params = validate_session(frame.payload, self._identity, config)
+        text = _text(frame.payload, config.max_text_chars)
+        streamer = SentenceStreamer(self._connection, self._state, session_id, params)
+        for sentence in split_sentences(text):
+            if await streamer.send(sentence) is not Outcome.SENT:
+                failure = streamer.failure
+                code = failure.code if failure is not None else V3Code.SERVER_ERROR.value
+                self._state.update_session(index, status_code=code)
+                return False
+        self._state.update_session(index, finished=True, status_code=V3Code.OK.value)
+        payload: dict[str, Any] = dict(OK_PAYLOAD)
+        if self._identity.wants_usage:
+            payload["usage"] = {"text_words": len(text)}
+        await self._connection.send(
+            encode_session_event(Event.SESSION_FINISHED, session_id, payload)
+        )
+        return True
+
+
+async def serve_unidirectional(
+    connection: ServerConnection, state: ServiceState, handshake: Handshake
+) -> None:
+    """Serve requests on one unidirectional-stream connection until it ends."""
+    identity = V3Identity.from_headers(handshake.headers)
+    try:
+        await _UnidirectionalConnection(connection, state, identity).run()
+    except ConnectionClosed:  # the client left mid-request: nobody is left to tell
+        _LOGGER.debug("logid %s: client disconnected", handshake.logid)
