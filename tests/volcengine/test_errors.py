@@ -58,7 +58,10 @@ ACCESS_DENIED_JSON = json.dumps(
         (3031, "backend error", TransientServerError),
         (3032, "wait audio timeout", TransientServerError),
         (3040, "backend link error", TransientServerError),
-        (55000000, "server error", ServerError),
+        (55000000, "server error", TransientServerError),
+        (45000001, "bad params", InvalidInputError),
+        (45000292, "quota", QuotaExhaustedError),
+        (99999, "something new", ServerError),
     ],
 )
 def test_error_frames_map_to_classes(

@@ -132,7 +132,7 @@ def test_deprecated_full_server_response_is_tolerated() -> None:
         (b"\x13\xb1\x00\x00\x00\x00", "header size"),
         (b"\x11\x50\x00\x00", "invalid frame header"),
         (b"\x11\x10\x11\x00\x00\x00\x00\x00", "unexpected FULL_CLIENT_REQUEST"),
-        (b"\x11\xb4\x00\x00", "unknown audio frame flags"),
+        (b"\x11\xb5\x00\x00", "unknown audio frame flags"),
         (b"\x11\xb1\x00\x00\x00\x00", "no sequence number"),
         (b"\x11\xb1\x00\x00\x00\x00\x00\x01\x00\x00", "no payload size"),
         (b"\x11\xb1\x00\x00\x00\x00\x00\x01\x00\x00\x00\x09abc", "does not match"),

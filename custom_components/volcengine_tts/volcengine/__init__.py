@@ -2,10 +2,14 @@
 
 Independent of Home Assistant: it depends on ``websockets`` only, so it can
 be tested and reused on its own. Layers, from the bottom: ``frames`` (bytes),
-``transport`` (one safe websocket), ``client`` (one request).
+``transport`` (one safe websocket), ``client`` (one v1 request),
+``bidirection`` (v3 connections and sessions), ``text`` (sentences),
+``pool`` (warm connections) and ``engine`` (many requests).
 """
 
+from .bidirection import RESOURCE_IDS, resource_id_for_voice
 from .client import V1Client
+from .engine import EngineConfig, SynthesisEngine
 from .errors import (
     AuthenticationError,
     InvalidEndpointError,
@@ -21,15 +25,17 @@ from .errors import (
     VolcengineError,
     VolcengineTimeoutError,
 )
-from .models import DEFAULT_CLUSTER, AudioEncoding, Credentials, SynthesisRequest
+from .models import DEFAULT_CLUSTER, AudioEncoding, Credentials, SynthesisRequest, VoiceSettings
 from .transport import DEFAULT_ENDPOINT
 
 __all__ = [
     "DEFAULT_CLUSTER",
     "DEFAULT_ENDPOINT",
+    "RESOURCE_IDS",
     "AudioEncoding",
     "AuthenticationError",
     "Credentials",
+    "EngineConfig",
     "InvalidEndpointError",
     "InvalidInputError",
     "PermissionDeniedError",
@@ -37,11 +43,14 @@ __all__ = [
     "QuotaExhaustedError",
     "RateLimitError",
     "ServerError",
+    "SynthesisEngine",
     "SynthesisRequest",
     "TransientServerError",
     "UnknownVoiceError",
     "V1Client",
+    "VoiceSettings",
     "VolcengineConnectionError",
     "VolcengineError",
     "VolcengineTimeoutError",
+    "resource_id_for_voice",
 ]

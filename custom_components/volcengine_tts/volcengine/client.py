@@ -7,11 +7,12 @@ v3 engine keeps warm connections instead.)
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import ssl
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Final, Literal
 
 from .errors import InvalidInputError, ProtocolError, error_from_server, error_from_text_frame
@@ -33,7 +34,7 @@ from .transport import (
     DEFAULT_RECEIVE_TIMEOUT,
     Connection,
     build_url,
-    open_connection,
+    connect,
     verified_ssl_context,
 )
 
@@ -79,7 +80,7 @@ class V1Client:
         self._compression = compression
         self._uid = uid
 
-    async def stream(self, request: SynthesisRequest) -> AsyncIterator[bytes]:
+    async def stream(self, request: SynthesisRequest) -> AsyncGenerator[bytes]:
         """Synthesize with ``operation=submit``, yielding audio as it arrives.
 
         Any failure raises, also after audio has been yielded: the caller must
@@ -96,7 +97,8 @@ class V1Client:
 
     async def synthesize(self, request: SynthesisRequest) -> bytes:
         """Synthesize with ``operation=submit`` and return the complete audio."""
-        return b"".join([chunk async for chunk in self.stream(request)])
+        async with contextlib.aclosing(self.stream(request)) as audio:
+            return b"".join([chunk async for chunk in audio])
 
     async def query(self, request: SynthesisRequest) -> bytes:
         """Synthesize with ``operation=query``: the server answers in one frame."""
@@ -109,8 +111,10 @@ class V1Client:
                 if frame.is_last:
                     return b"".join(chunks)
 
-    def _connect(self) -> AbstractAsyncContextManager[Connection]:
-        return open_connection(
+    @asynccontextmanager
+    async def _connect(self) -> AsyncIterator[Connection]:
+        """One connection per request, closed whatever happens."""
+        connection = await connect(
             self.url,
             headers={"Authorization": f"Bearer; {self._credentials.access_token}"},
             secrets=self._credentials.secrets(),
@@ -119,6 +123,10 @@ class V1Client:
             receive_timeout=self.receive_timeout,
             user_agent=USER_AGENT,
         )
+        try:
+            yield connection
+        finally:
+            await connection.close()
 
     async def _send(
         self, connection: Connection, request: SynthesisRequest, operation: Operation

@@ -106,9 +106,10 @@ class InvalidEndpointError(VolcengineError, ValueError):
     """The configured service endpoint is not acceptable (e.g. not ``wss://``)."""
 
 
-INVALID_INPUT_CODES: Final = frozenset({3001, 3010, 3011})
+INVALID_INPUT_CODES: Final = frozenset({3001, 3010, 3011, 45000001, 40402003})
 RATE_LIMIT_CODES: Final = frozenset({3003})
-TRANSIENT_CODES: Final = frozenset({3005, 3006, 3030, 3031, 3032, 3040})
+QUOTA_CODES: Final = frozenset({45000292})
+TRANSIENT_CODES: Final = frozenset({3005, 3006, 3030, 3031, 3032, 3040, 55000000, 55000001})
 UNKNOWN_VOICE_CODE: Final = 3050
 
 _MESSAGE_CLASSES: Final[tuple[tuple[tuple[str, ...], type[VolcengineError], str], ...]] = (
@@ -118,9 +119,19 @@ _MESSAGE_CLASSES: Final[tuple[tuple[tuple[str, ...], type[VolcengineError], str]
         "Volcengine rejected the app id or access token",
     ),
     (
-        ("access denied", "not granted", "init engine instance failed"),
+        (
+            "access denied",
+            "not granted",
+            "init engine instance failed",
+            "resource id is mismatched",
+        ),
         PermissionDeniedError,
         "The voice or resource is not granted to this Volcengine account",
+    ),
+    (
+        ("speaker not found", "voice_type not exist", "voice not exist", "speaker not exist"),
+        UnknownVoiceError,
+        "The voice does not exist",
     ),
     (
         ("quota exceeded for types: concurrency",),
@@ -146,6 +157,12 @@ _CODE_DESCRIPTIONS: Final[dict[int, str]] = {
     3032: "The Volcengine service timed out waiting for audio",
     3040: "The Volcengine service lost its backend connection",
     3050: "The voice does not exist",
+    40402003: "The text is longer than one session accepts",
+    45000000: "Volcengine refused the request",
+    45000001: "Volcengine rejected the request parameters",
+    45000292: "The Volcengine account's quota is used up",
+    55000000: "The Volcengine service failed",
+    55000001: "The Volcengine service lost the session",
 }
 
 
@@ -219,6 +236,8 @@ def _error_class_for_code(code: int) -> type[VolcengineError]:
         return InvalidInputError
     if code in RATE_LIMIT_CODES:
         return RateLimitError
+    if code in QUOTA_CODES:
+        return QuotaExhaustedError
     if code in TRANSIENT_CODES:
         return TransientServerError
     return ServerError

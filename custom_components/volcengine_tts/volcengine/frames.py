@@ -63,6 +63,38 @@ class AudioFlags(IntEnum):
     """The last frame: a negative sequence number and a payload follow."""
 
 
+EVENT_FLAG: Final = 0b0100
+"""Flags bit of v3 frames: an int32 event number follows the header."""
+
+
+class Event(IntEnum):
+    """v3 event numbers (client → server and server → client)."""
+
+    START_CONNECTION = 1
+    FINISH_CONNECTION = 2
+    CONNECTION_STARTED = 50
+    CONNECTION_FAILED = 51
+    CONNECTION_FINISHED = 52
+    START_SESSION = 100
+    CANCEL_SESSION = 101
+    FINISH_SESSION = 102
+    SESSION_STARTED = 150
+    SESSION_CANCELED = 151
+    SESSION_FINISHED = 152
+    SESSION_FAILED = 153
+    USAGE_RESPONSE = 154
+    TASK_REQUEST = 200
+    UPDATE_CONFIG = 201
+    TTS_SENTENCE_START = 350
+    TTS_SENTENCE_END = 351
+    TTS_RESPONSE = 352
+    TTS_ENDED = 359
+
+
+FIRST_SESSION_EVENT: Final = 100
+"""Events below this carry a connection id; from here on a session id."""
+
+
 class Serialization(IntEnum):
     """How a payload is serialized."""
 
@@ -127,7 +159,36 @@ class ErrorFrame:
     message: str
 
 
-type ServerFrame = AckFrame | AudioFrame | FrontendFrame | ServerResponseFrame | ErrorFrame
+@dataclass(frozen=True, slots=True)
+class EventFrame:
+    """A v3 frame: an event, the connection or session it concerns, and a payload.
+
+    ``event`` stays an ``int`` because servers may send events newer than
+    this client; callers ignore the ones they do not know.
+    """
+
+    event: int
+    payload: bytes
+    session_id: str | None = None
+    connection_id: str | None = None
+    is_audio: bool = False
+
+    def json(self) -> dict[str, Any]:
+        """Parse the payload as a JSON object (``{}`` when empty)."""
+        if not self.payload:
+            return {}
+        try:
+            document = json.loads(self.payload)
+        except ValueError as err:
+            raise ProtocolError(f"event {self.event} carries invalid JSON: {err}") from err
+        if not isinstance(document, dict):
+            raise ProtocolError(f"event {self.event} carries JSON that is not an object")
+        return document
+
+
+type ServerFrame = (
+    AckFrame | AudioFrame | FrontendFrame | ServerResponseFrame | ErrorFrame | EventFrame
+)
 
 
 def encode_header(header: Header) -> bytes:
@@ -212,6 +273,51 @@ def encode_full_client_request(
     return encode_header(header) + _U32.pack(len(payload)) + payload
 
 
+def encode_event(
+    event: Event,
+    payload: Mapping[str, Any] | None = None,
+    *,
+    session_id: str | None = None,
+    compression: Compression = Compression.NONE,
+) -> bytes:
+    """Encode a v3 client event: header, int32 event, [session id], sized JSON payload."""
+    body = compress(
+        json.dumps(payload or {}, ensure_ascii=False, separators=(",", ":")).encode(), compression
+    )
+    header = Header(MessageType.FULL_CLIENT_REQUEST, EVENT_FLAG, Serialization.JSON, compression)
+    frame = encode_header(header) + _I32.pack(event)
+    if event >= FIRST_SESSION_EVENT:
+        if not session_id:
+            raise ValueError(f"{event.name} needs a session id")
+        frame += _sized(session_id.encode())
+    return frame + _sized(body)
+
+
+def encode_server_event(
+    event: int,
+    payload: bytes,
+    *,
+    session_id: str | None = None,
+    connection_id: str | None = None,
+    audio: bool = False,
+) -> bytes:
+    """Encode a v3 server event (used by tests and round trips)."""
+    message_type = (
+        MessageType.AUDIO_ONLY_SERVER_RESPONSE if audio else MessageType.FULL_SERVER_RESPONSE
+    )
+    serialization = Serialization.NONE if audio else Serialization.JSON
+    header = Header(message_type, EVENT_FLAG, serialization, Compression.NONE)
+    frame = encode_header(header) + _I32.pack(event)
+    identifier = connection_id if event < FIRST_SESSION_EVENT else session_id
+    if identifier is not None:
+        frame += _sized(identifier.encode())
+    return frame + _sized(payload)
+
+
+def _sized(data: bytes) -> bytes:
+    return _U32.pack(len(data)) + data
+
+
 def encode_audio_frame(
     audio: bytes, *, sequence: int | None, last: bool, with_sequence: bool = True
 ) -> bytes:
@@ -242,6 +348,8 @@ def decode_server_frame(data: bytes) -> ServerFrame:
     """Decode one binary websocket message sent by the server."""
     header, offset = decode_header(data)
     body = memoryview(data)[offset:]
+    if header.flags == EVENT_FLAG and header.message_type in _EVENT_MESSAGE_TYPES:
+        return _decode_event(header, body)
     match header.message_type:
         case MessageType.AUDIO_ONLY_SERVER_RESPONSE:
             return _decode_audio(header, body)
@@ -254,6 +362,46 @@ def decode_server_frame(data: bytes) -> ServerFrame:
             return ServerResponseFrame(decompress(payload, header.compression), sequence)
         case _:
             raise ProtocolError(f"unexpected {header.message_type.name} frame from the server")
+
+
+_EVENT_MESSAGE_TYPES: Final = frozenset(
+    {MessageType.FULL_SERVER_RESPONSE, MessageType.AUDIO_ONLY_SERVER_RESPONSE}
+)
+
+
+def _decode_event(header: Header, body: memoryview) -> EventFrame:
+    """Decode a v3 event frame: int32 event, an optional id, then a sized payload.
+
+    Connection events (50–52) carry a connection id and session events a
+    session id; both are optional in practice (e.g. a session event with
+    no id), so the id is read only when what follows still parses.
+    """
+    if len(body) < _I32.size:
+        raise ProtocolError(f"event frame body of {len(body)} bytes has no event number")
+    (event,) = _I32.unpack_from(body)
+    rest = body[_I32.size :]
+    identifier, payload = _identifier_and_payload(rest)
+    is_audio = header.message_type is MessageType.AUDIO_ONLY_SERVER_RESPONSE
+    payload = payload if is_audio else decompress(payload, header.compression)
+    if event < FIRST_SESSION_EVENT:
+        return EventFrame(event, payload, connection_id=identifier, is_audio=is_audio)
+    return EventFrame(event, payload, session_id=identifier, is_audio=is_audio)
+
+
+def _identifier_and_payload(rest: memoryview) -> tuple[str | None, bytes]:
+    """Split ``[u32 id size, id,] u32 payload size, payload`` whichever way fits exactly."""
+    if len(rest) >= _U32.size:
+        (first,) = _U32.unpack_from(rest)
+        if first == len(rest) - _U32.size:
+            return None, bytes(rest[_U32.size :])
+        id_end = _U32.size + first
+        if len(rest) >= id_end + _U32.size:
+            identifier = bytes(rest[_U32.size : id_end])
+            try:
+                return identifier.decode(), _sized_payload(rest[id_end:])
+            except UnicodeDecodeError as err:
+                raise ProtocolError("event frame id is not UTF-8") from err
+    raise ProtocolError(f"event frame body of {len(rest)} bytes does not match its sizes")
 
 
 def _audio_header(flags: AudioFlags) -> Header:

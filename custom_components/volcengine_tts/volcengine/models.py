@@ -38,12 +38,44 @@ class Credentials:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SynthesisRequest:
-    """One text to speak and how to speak it."""
+class VoiceSettings:
+    """How to speak: voice and audio format, independent of the text.
 
-    text: str
+    Frozen and hashable, so a warm v3 session started with one set of
+    settings can be matched against the next request's.
+    """
+
     voice: str
     encoding: AudioEncoding = AudioEncoding.MP3
     sample_rate: int = DEFAULT_SAMPLE_RATE
     speed_ratio: float = 1.0
     bitrate_kbps: int | None = None
+
+    def with_text(self, text: str) -> SynthesisRequest:
+        """Combine these settings with a text into a one-shot request."""
+        return SynthesisRequest(
+            text=text,
+            voice=self.voice,
+            encoding=self.encoding,
+            sample_rate=self.sample_rate,
+            speed_ratio=self.speed_ratio,
+            bitrate_kbps=self.bitrate_kbps,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SynthesisRequest(VoiceSettings):
+    """One text to speak and how to speak it."""
+
+    text: str
+
+    @property
+    def settings(self) -> VoiceSettings:
+        """The voice settings of this request, without the text."""
+        return VoiceSettings(
+            voice=self.voice,
+            encoding=self.encoding,
+            sample_rate=self.sample_rate,
+            speed_ratio=self.speed_ratio,
+            bitrate_kbps=self.bitrate_kbps,
+        )

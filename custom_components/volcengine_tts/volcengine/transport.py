@@ -1,6 +1,6 @@
 """One websocket connection to Volcengine, with the safety rules applied.
 
-Everything that touches the network goes through :func:`open_connection`:
+Everything that touches the network goes through :func:`connect`:
 TLS verification cannot be turned off, plain ``ws://`` is allowed only to a
 loopback host (the local emulator), every wait has a timeout, and the
 ``websockets`` library logs through a :class:`RedactingLogger` because at
@@ -13,14 +13,16 @@ import asyncio
 import ipaddress
 import logging
 import ssl
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import connect as websockets_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.frames import Frame
+from websockets.protocol import State
 
 from .errors import (
     InvalidEndpointError,
@@ -167,13 +169,17 @@ class Connection:
                 f"The connection to Volcengine {closed}", log_id=self.log_id
             ) from err
 
+    @property
+    def is_open(self) -> bool:
+        """Whether the websocket is still open (the server may close idle ones)."""
+        return self._websocket.state is State.OPEN
+
     async def close(self) -> None:
         """Close the connection; the close handshake is bounded by CLOSE_TIMEOUT."""
         await self._websocket.close()
 
 
-@asynccontextmanager
-async def open_connection(
+async def connect(
     url: str,
     *,
     headers: Mapping[str, str],
@@ -182,11 +188,11 @@ async def open_connection(
     connect_timeout: float,
     receive_timeout: float,
     user_agent: str,
-) -> AsyncIterator[Connection]:
+) -> Connection:
     """Open a websocket to ``url``, mapping every failure to a typed error."""
     redacting_logger = RedactingLogger(logging.getLogger(f"{__package__}.websocket"), secrets)
     try:
-        websocket = await connect(
+        websocket = await websockets_connect(
             url,
             additional_headers=dict(headers),
             user_agent_header=user_agent,
@@ -213,8 +219,4 @@ async def open_connection(
         raise VolcengineConnectionError(f"Cannot connect to Volcengine: {err}") from err
     log_id = websocket.response.headers.get(LOG_ID_HEADER) if websocket.response else None
     _LOGGER.debug("Connected to %s (logid %s)", url, log_id)
-    connection = Connection(websocket, log_id=log_id, receive_timeout=receive_timeout)
-    try:
-        yield connection
-    finally:
-        await connection.close()
+    return Connection(websocket, log_id=log_id, receive_timeout=receive_timeout)

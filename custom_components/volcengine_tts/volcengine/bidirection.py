@@ -1,0 +1,401 @@
+"""Client for Volcengine's v3 bidirectional websocket API.
+
+A :class:`BidirectionalConnection` is opened once (websocket handshake plus
+StartConnection) and then runs sessions one after another, never two at a
+time. A :class:`BidirectionalSession` takes text in pieces (TaskRequest) and
+yields audio as the server produces it, which is what lets speech start
+while an LLM is still writing the reply.
+
+A session can be *begun* ahead of need: :meth:`BidirectionalConnection.begin_session`
+only sends StartSession, and the SessionStarted answer waits in the socket
+until the session is used. That takes StartSession's round trip off the
+critical path of the next request.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import ssl
+import uuid
+from collections.abc import AsyncGenerator
+from typing import Any, Final
+
+from .errors import (
+    ProtocolError,
+    VolcengineConnectionError,
+    VolcengineError,
+    error_from_server,
+    error_from_text_frame,
+)
+from .frames import ErrorFrame, Event, EventFrame, decode_server_frame, encode_event
+from .models import AudioEncoding, Credentials, VoiceSettings
+from .transport import Connection, build_url, connect, verified_ssl_context
+
+_LOGGER = logging.getLogger(__name__)
+
+V3_BIDIRECTION_PATH: Final = "/api/v3/tts/bidirection"
+USER_AGENT: Final = "volcengine-tts-homeassistant"
+NAMESPACE: Final = "BidirectionalTTS"
+STATUS_OK: Final = 20000000
+
+SEED_TTS_1: Final = "seed-tts-1.0"
+SEED_TTS_1_CONCURRENT: Final = "seed-tts-1.0-concurr"
+SEED_TTS_2: Final = "seed-tts-2.0"
+SEED_ICL_1: Final = "seed-icl-1.0"
+SEED_ICL_1_CONCURRENT: Final = "seed-icl-1.0-concurr"
+SEED_ICL_2: Final = "seed-icl-2.0"
+LEGACY_TTS_CHARACTERS: Final = "volc.service_type.10029"
+LEGACY_TTS_CONCURRENT: Final = "volc.service_type.10048"
+RESOURCE_IDS: Final = (
+    SEED_TTS_2,
+    SEED_TTS_1,
+    SEED_TTS_1_CONCURRENT,
+    SEED_ICL_1,
+    SEED_ICL_1_CONCURRENT,
+    SEED_ICL_2,
+    LEGACY_TTS_CHARACTERS,
+    LEGACY_TTS_CONCURRENT,
+)
+
+
+def resource_id_for_voice(voice: str) -> str:
+    """Pick the resource id a voice needs: each generation works only with its own.
+
+    2.0 voices end in ``_uranus_bigtts`` or start with ``saturn_``; clones are
+    ``S_…`` / ``ICL_…``; everything else is a 1.0 voice.
+    """
+    if voice.endswith("_uranus_bigtts") or voice.startswith("saturn_"):
+        return SEED_TTS_2
+    if voice.startswith(("S_", "ICL_")):
+        return SEED_ICL_1
+    return SEED_TTS_1
+
+
+def speech_rate(speed_ratio: float) -> int:
+    """Convert a speed ratio (0.5–2.0) to v3's speech_rate (-50–100)."""
+    return round(max(-50.0, min(100.0, (speed_ratio - 1.0) * 100)))
+
+
+class SessionState(enum.Enum):
+    """Where a session is in its life."""
+
+    STARTING = enum.auto()
+    STARTED = enum.auto()
+    FINISHING = enum.auto()
+    DONE = enum.auto()
+
+
+class BidirectionalConnection:
+    """One started v3 connection that runs sessions one after another."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        resource_id: str,
+        connection_id: str | None,
+        uid: str,
+    ) -> None:
+        self._connection = connection
+        self.resource_id = resource_id
+        self.connection_id = connection_id
+        self._uid = uid
+        self._session: BidirectionalSession | None = None
+        self._broken = False
+        self.sessions_started = 0
+
+    @classmethod
+    async def open(
+        cls,
+        credentials: Credentials,
+        *,
+        endpoint: str,
+        resource_id: str,
+        ssl_context: ssl.SSLContext | None,
+        connect_timeout: float,
+        receive_timeout: float,
+        uid: str = "homeassistant",
+    ) -> BidirectionalConnection:
+        """Connect and start the connection (StartConnection → ConnectionStarted)."""
+        url = build_url(endpoint, V3_BIDIRECTION_PATH)
+        connection = await connect(
+            url,
+            headers={
+                "X-Api-App-Key": credentials.app_id,
+                "X-Api-Access-Key": credentials.access_token,
+                "X-Api-Resource-Id": resource_id,
+                "X-Api-Connect-Id": str(uuid.uuid4()),
+            },
+            secrets=credentials.secrets(),
+            ssl_context=verified_ssl_context(ssl_context) if url.startswith("wss") else None,
+            connect_timeout=connect_timeout,
+            receive_timeout=receive_timeout,
+            user_agent=USER_AGENT,
+        )
+        try:
+            await connection.send(encode_event(Event.START_CONNECTION))
+            started = await _expect_connection_started(connection)
+        except BaseException:
+            await connection.close()
+            raise
+        _LOGGER.debug(
+            "v3 connection %s started for %s (logid %s)",
+            started.connection_id,
+            resource_id,
+            connection.log_id,
+        )
+        return cls(
+            connection, resource_id=resource_id, connection_id=started.connection_id, uid=uid
+        )
+
+    @property
+    def log_id(self) -> str | None:
+        """The ``X-Tt-Logid`` of the handshake, for support requests."""
+        return self._connection.log_id
+
+    @property
+    def is_usable(self) -> bool:
+        """Whether another session may run on this connection."""
+        return not self._broken and self._connection.is_open
+
+    @property
+    def pending_session(self) -> BidirectionalSession | None:
+        """A session begun ahead of need and not used yet, if any."""
+        session = self._session
+        if session is not None and session.state is not SessionState.DONE and not session.used:
+            return session
+        return None
+
+    async def begin_session(self, settings: VoiceSettings) -> BidirectionalSession:
+        """Send StartSession without waiting for the answer."""
+        if self._session is not None and self._session.state is not SessionState.DONE:
+            raise RuntimeError("a session is already running on this connection")
+        session = BidirectionalSession(self, settings, session_id=uuid.uuid4().hex, uid=self._uid)
+        await self.send(
+            encode_event(
+                Event.START_SESSION,
+                session.payload(Event.START_SESSION),
+                session_id=session.session_id,
+            )
+        )
+        self._session = session
+        self.sessions_started += 1
+        return session
+
+    async def send(self, frame: bytes) -> None:
+        """Send a frame; a failure makes the connection unusable."""
+        try:
+            await self._connection.send(frame)
+        except VolcengineError:
+            self._broken = True
+            raise
+
+    async def receive_event(self) -> EventFrame:
+        """Receive the next event; errors sent by the server raise."""
+        try:
+            message = await self._connection.receive()
+        except VolcengineError:
+            self._broken = True
+            raise
+        if isinstance(message, str):
+            self._broken = True
+            raise error_from_text_frame(message, log_id=self.log_id)
+        try:
+            frame = decode_server_frame(message)
+        except ProtocolError as err:
+            self._broken = True
+            err.log_id = self.log_id
+            raise
+        if isinstance(frame, ErrorFrame):
+            self._broken = True
+            raise error_from_server(frame.code, frame.message, log_id=self.log_id)
+        if not isinstance(frame, EventFrame):
+            self._broken = True
+            raise ProtocolError(
+                f"unexpected {type(frame).__name__} on a v3 connection", log_id=self.log_id
+            )
+        if frame.event == Event.CONNECTION_FAILED:
+            self._broken = True
+            raise _error_from_event(frame, self.log_id)
+        return frame
+
+    def mark_broken(self) -> None:
+        """Never reuse this connection (its state is unknown after a failure)."""
+        self._broken = True
+
+    async def close(self) -> None:
+        """Finish the connection politely when possible, then close the socket."""
+        try:
+            if self.is_usable:
+                await self._connection.send(encode_event(Event.FINISH_CONNECTION))
+        except VolcengineError as err:
+            _LOGGER.debug("FinishConnection failed, closing anyway: %s", err)
+        finally:
+            self._broken = True
+            await self._connection.close()
+
+
+class BidirectionalSession:
+    """One session: text in through :meth:`send_text`, audio out of :meth:`audio`."""
+
+    def __init__(
+        self,
+        connection: BidirectionalConnection,
+        settings: VoiceSettings,
+        *,
+        session_id: str,
+        uid: str,
+    ) -> None:
+        self._connection = connection
+        self._uid = uid
+        self.settings = settings
+        self.session_id = session_id
+        self.state = SessionState.STARTING
+        self.used = False
+        self.usage: dict[str, Any] = {}
+
+    def payload(self, event: Event, text: str | None = None) -> dict[str, Any]:
+        """Build a StartSession / TaskRequest payload with this session's settings."""
+        settings = self.settings
+        audio_params: dict[str, Any] = {
+            "format": "pcm" if settings.encoding is AudioEncoding.WAV else str(settings.encoding),
+            "sample_rate": settings.sample_rate,
+            "speech_rate": speech_rate(settings.speed_ratio),
+        }
+        if settings.bitrate_kbps is not None:
+            audio_params["bit_rate"] = settings.bitrate_kbps * 1000
+        req_params: dict[str, Any] = {"speaker": settings.voice, "audio_params": audio_params}
+        if text is not None:
+            req_params["text"] = text
+        return {
+            "user": {"uid": self._uid},
+            "event": int(event),
+            "namespace": NAMESPACE,
+            "req_params": req_params,
+        }
+
+    async def wait_started(self) -> None:
+        """Wait for SessionStarted (it may already be waiting in the socket)."""
+        while self.state is SessionState.STARTING:
+            frame = await self._next_own_event()
+            if frame.event == Event.SESSION_STARTED:
+                self.state = SessionState.STARTED
+            elif frame.event in _SESSION_ENDINGS:
+                self._end(frame)
+            else:
+                _LOGGER.debug("Ignoring event %s before SessionStarted", frame.event)
+
+    async def send_text(self, text: str) -> None:
+        """Send one piece of text (TaskRequest); the server cuts it into sentences."""
+        self.used = True
+        await self._connection.send(
+            encode_event(
+                Event.TASK_REQUEST,
+                self.payload(Event.TASK_REQUEST, text),
+                session_id=self.session_id,
+            )
+        )
+
+    async def finish(self) -> None:
+        """Say that no more text follows (FinishSession)."""
+        self.used = True
+        if self.state in (SessionState.STARTING, SessionState.STARTED):
+            await self._connection.send(
+                encode_event(Event.FINISH_SESSION, session_id=self.session_id)
+            )
+            if self.state is SessionState.STARTED:
+                self.state = SessionState.FINISHING
+
+    async def audio(self) -> AsyncGenerator[bytes]:
+        """Yield audio until SessionFinished; SessionFailed and errors raise."""
+        self.used = True
+        await self.wait_started()
+        while self.state is not SessionState.DONE:
+            frame = await self._next_own_event()
+            if frame.event == Event.TTS_RESPONSE:
+                if frame.payload:
+                    yield frame.payload
+            elif frame.event in _SESSION_ENDINGS:
+                self._end(frame)
+            else:
+                _LOGGER.debug("Session %s: event %s", self.session_id, frame.event)
+
+    async def cancel(self) -> None:
+        """Abandon the session (CancelSession) and wait until the server confirms.
+
+        When that cannot be confirmed the connection is marked broken, so the
+        pool never runs a new session next to a half-finished one.
+        """
+        if self.state is SessionState.DONE:
+            return
+        try:
+            await self._connection.send(
+                encode_event(Event.CANCEL_SESSION, session_id=self.session_id)
+            )
+            while self.state is not SessionState.DONE:
+                frame = await self._next_own_event()
+                if frame.event in _SESSION_ENDINGS:
+                    self.state = SessionState.DONE
+        except VolcengineError as err:
+            _LOGGER.debug("CancelSession of %s failed: %s", self.session_id, err)
+            self._connection.mark_broken()
+            self.state = SessionState.DONE
+
+    async def _next_own_event(self) -> EventFrame:
+        """Receive events, skipping late ones of earlier sessions on this connection."""
+        while True:
+            try:
+                frame = await self._connection.receive_event()
+            except VolcengineError:
+                self.state = SessionState.DONE
+                raise
+            if frame.session_id in (None, self.session_id):
+                return frame
+            _LOGGER.debug("Ignoring event %s of session %s", frame.event, frame.session_id)
+
+    def _end(self, frame: EventFrame) -> None:
+        """Handle SessionFinished / SessionCanceled / SessionFailed."""
+        self.state = SessionState.DONE
+        document = frame.json()
+        status = document.get("status_code", STATUS_OK)
+        if frame.event == Event.SESSION_FINISHED and status == STATUS_OK:
+            usage = document.get("usage")
+            self.usage = usage if isinstance(usage, dict) else {}
+            return
+        if frame.event == Event.SESSION_CANCELED:
+            raise VolcengineConnectionError(
+                "Volcengine canceled the session", log_id=self._connection.log_id
+            )
+        raise _error_from_event(frame, self._connection.log_id)
+
+
+_SESSION_ENDINGS: Final = frozenset(
+    {Event.SESSION_FINISHED, Event.SESSION_CANCELED, Event.SESSION_FAILED}
+)
+
+
+async def _expect_connection_started(connection: Connection) -> EventFrame:
+    """Read until ConnectionStarted; ConnectionFailed and errors raise."""
+    while True:
+        message = await connection.receive()
+        if isinstance(message, str):
+            raise error_from_text_frame(message, log_id=connection.log_id)
+        frame = decode_server_frame(message)
+        if isinstance(frame, ErrorFrame):
+            raise error_from_server(frame.code, frame.message, log_id=connection.log_id)
+        if isinstance(frame, EventFrame):
+            if frame.event == Event.CONNECTION_STARTED:
+                return frame
+            if frame.event == Event.CONNECTION_FAILED:
+                raise _error_from_event(frame, connection.log_id)
+        _LOGGER.debug("Ignoring %s before ConnectionStarted", frame)
+
+
+def _error_from_event(frame: EventFrame, log_id: str | None) -> VolcengineError:
+    """Turn a failure event's ``{"status_code", "message"}`` into a typed error."""
+    document = frame.json()
+    code = document.get("status_code", document.get("code"))
+    message = document.get("message", json.dumps(document, ensure_ascii=False))
+    return error_from_server(code if isinstance(code, int) else 0, str(message), log_id=log_id)

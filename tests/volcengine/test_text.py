@@ -1,0 +1,131 @@
+"""Cutting text into pieces: sentences, byte caps, clause marks, streamed fragments."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+
+import pytest
+
+from custom_components.volcengine_tts.volcengine.text import (
+    byte_length,
+    is_speakable,
+    pack,
+    split_text,
+    stream_sentences,
+)
+
+
+def _letters(text: str) -> str:
+    """Text without whitespace: what the splitter must keep, in order."""
+    return "".join(text.split())
+
+
+async def _fragments(*parts: str) -> AsyncIterator[str]:
+    for part in parts:
+        yield part
+
+
+async def _collect(parts: list[str], max_bytes: int = 1024) -> list[str]:
+    return [piece async for piece in stream_sentences(_fragments(*parts), max_bytes)]
+
+
+def test_sentences_in_chinese_and_english() -> None:
+    assert split_text("你好。今天天气很好！Is it? Yes.", 1024) == [
+        "你好。",
+        "今天天气很好！",
+        "Is it?",
+        "Yes.",
+    ]
+
+
+def test_newlines_end_pieces() -> None:
+    assert split_text("第一行\n第二行\n\n第三行", 1024) == ["第一行", "第二行", "第三行"]
+
+
+def test_punctuation_only_pieces_join_a_neighbour() -> None:
+    assert split_text("。。你好。", 1024) == ["。。你好。"]
+    assert split_text("你好\n。。。", 1024) == ["你好。。。"]
+    assert split_text("……", 1024) == ["……"]
+
+
+def test_long_sentences_are_cut_at_clause_marks() -> None:
+    assert split_text("一二三，四五六，七八九，十", 12) == [
+        "一二三，",
+        "四五六，",
+        "七八九，",
+        "十",
+    ]
+
+
+def test_without_clause_marks_cut_between_characters() -> None:
+    pieces = split_text("好" * 1000, 1024)
+    assert [byte_length(piece) for piece in pieces] == [1023, 1023, 954]
+    assert "".join(pieces) == "好" * 1000
+
+
+def test_a_character_wider_than_the_cap_still_goes_alone() -> None:
+    assert split_text("好好", 2) == ["好", "好"]
+
+
+def test_pack_joins_pieces_but_keeps_the_first_alone() -> None:
+    assert pack(["a.", "b.", "c.", "d."], 4) == ["a.", "b.c.", "d."]
+    assert pack(["a.", "b.", "c."], 4, first_alone=False) == ["a.b.", "c."]
+
+
+@pytest.mark.parametrize(
+    ("text", "speakable"), [("。", False), ("  ", False), ("a", True), ("好", True), ("3", True)]
+)
+def test_is_speakable(text: str, speakable: bool) -> None:
+    assert is_speakable(text) is speakable
+
+
+def test_split_keeps_every_letter_in_order() -> None:
+    generator = random.Random(7)
+    alphabet = "你好世界天气。，！？ abc.,!? \n3"
+    for _ in range(200):
+        text = "".join(generator.choice(alphabet) for _ in range(generator.randint(0, 300)))
+        limit = generator.choice([6, 16, 64, 1024])
+        pieces = split_text(text, limit)
+        assert _letters("".join(pieces)) == _letters(text)
+        assert all(byte_length(piece) <= limit for piece in pieces)
+
+
+async def test_stream_releases_sentences_as_they_complete() -> None:
+    assert await _collect(["今天", "天气很好。明", "天会下雨！The weather is ", "nice. Next"]) == [
+        "今天天气很好。",
+        "明天会下雨！",
+        "The weather is nice.",
+        "Next",
+    ]
+
+
+async def test_stream_cuts_runaway_text() -> None:
+    pieces = await _collect(["啊" * 50] * 10, 300)
+    assert [len(piece) for piece in pieces] == [100] * 5
+
+
+async def test_stream_cuts_at_newlines() -> None:
+    assert await _collect(["第一行\n第二", "行\n", "第三行"]) == ["第一行\n", "第二行\n", "第三行"]
+
+
+async def test_stream_holds_unspeakable_pieces() -> None:
+    assert await _collect(["\n", "\n你好", "。"]) == ["\n\n你好。"]
+
+
+async def test_stream_of_nothing() -> None:
+    assert await _collect([]) == []
+    assert await _collect(["", ""]) == []
+
+
+async def test_stream_keeps_every_letter_in_order() -> None:
+    generator = random.Random(11)
+    alphabet = "你好世界。，！ ab.,!\n"
+    for _ in range(100):
+        text = "".join(generator.choice(alphabet) for _ in range(generator.randint(0, 200)))
+        cuts = sorted(generator.sample(range(len(text) + 1), min(5, len(text) + 1)))
+        parts = [text[start:end] for start, end in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+        limit = generator.choice([12, 64, 1024])
+        pieces = await _collect(parts, limit)
+        assert _letters("".join(pieces)) == _letters(text)
+        assert all(byte_length(piece) <= limit for piece in pieces)
