@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ACCESS_TOKEN, Platform
@@ -19,65 +21,110 @@ from .const import (
     CONF_APP_ID,
     CONF_CLUSTER,
     CONF_ENDPOINT,
+    CONF_MAX_CONCURRENCY,
+    CONF_PROTOCOL,
+    CONF_RESOURCE_ID,
     CONF_VOICE,
     DEFAULT_CLUSTER,
     DEFAULT_ENDPOINT,
+    DEFAULT_MAX_CONCURRENCY,
     DEFAULT_VOICE,
     DOMAIN,
+    LOGGER,
+    PROTOCOL_V1,
+    PROTOCOL_V3,
+    RESOURCE_AUTO,
     VALIDATION_TEXT,
 )
 from .errors import details, translation_key
 from .volcengine import (
     AuthenticationError,
     Credentials,
-    SynthesisRequest,
-    V1Client,
+    EngineConfig,
+    SynthesisEngine,
+    VoiceSettings,
     VolcengineError,
 )
 
 PLATFORMS: list[Platform] = [Platform.TTS]
+CONFIG_VERSION = 2
 
 
 @dataclass(kw_only=True, slots=True)
 class VolcengineData:
     """What the platforms of one config entry share."""
 
-    client: V1Client
+    engine: SynthesisEngine
 
 
 type VolcengineConfigEntry = ConfigEntry[VolcengineData]
 
 
-def create_client(data: dict[str, str] | ConfigEntry) -> V1Client:
-    """Build a client from config-entry data (or a config flow's input)."""
-    values = data.data if isinstance(data, ConfigEntry) else data
-    return V1Client(
-        Credentials(app_id=values[CONF_APP_ID], access_token=values[CONF_ACCESS_TOKEN]),
-        cluster=values.get(CONF_CLUSTER, DEFAULT_CLUSTER),
-        endpoint=values.get(CONF_ENDPOINT, DEFAULT_ENDPOINT),
+def default_settings(options: Mapping[str, Any]) -> VoiceSettings:
+    """Return the voice settings of a request that asks for nothing special."""
+    return VoiceSettings(voice=options.get(CONF_VOICE, DEFAULT_VOICE))
+
+
+def create_engine(data: Mapping[str, Any], options: Mapping[str, Any]) -> SynthesisEngine:
+    """Build the synthesis engine from config-entry data and options."""
+    resource_id = data.get(CONF_RESOURCE_ID, RESOURCE_AUTO)
+    config = EngineConfig(
+        protocol=data.get(CONF_PROTOCOL, PROTOCOL_V3),
+        endpoint=data.get(CONF_ENDPOINT, DEFAULT_ENDPOINT),
+        resource_id=None if resource_id == RESOURCE_AUTO else resource_id,
+        cluster=data.get(CONF_CLUSTER, DEFAULT_CLUSTER),
+        max_concurrency=int(options.get(CONF_MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY)),
+        warm_settings=default_settings(options),
+    )
+    return SynthesisEngine(
+        Credentials(app_id=data[CONF_APP_ID], access_token=data[CONF_ACCESS_TOKEN]),
+        config,
         ssl_context=get_default_context(),
     )
 
 
-async def async_validate(client: V1Client, voice: str) -> None:
-    """Speak a short text: the only way v1 tells whether credentials and voice work."""
-    await client.synthesize(SynthesisRequest(text=VALIDATION_TEXT, voice=voice))
+async def async_validate(engine: SynthesisEngine, voice: str) -> None:
+    """Speak a short text: the one check that proves credentials, grants and voice."""
+    await engine.synthesize(VALIDATION_TEXT, VoiceSettings(voice=voice))
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -> bool:
     """Set up Volcengine TTS from a config entry, checking that it works first."""
+    engine: SynthesisEngine | None = None
     try:
-        client = create_client(entry)
-        await async_validate(client, entry.options.get(CONF_VOICE, DEFAULT_VOICE))
+        engine = create_engine(entry.data, entry.options)
+        await async_validate(engine, entry.options.get(CONF_VOICE, DEFAULT_VOICE))
     except AuthenticationError as err:
+        await _close(engine)
         raise _setup_error(ConfigEntryAuthFailed, err) from err
     except VolcengineError as err:
+        await _close(engine)
         # Retryable failures (network, busy service) are worth another try
         # later; anything else needs the user to change something.
         raise _setup_error(ConfigEntryNotReady if err.retryable else ConfigEntryError, err) from err
-    entry.runtime_data = VolcengineData(client=client)
+    entry.runtime_data = VolcengineData(engine=engine)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -> bool:
+    """Unload a config entry and close its warm connections."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.engine.close()
+    return unloaded
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Migrate old entries: version 1 entries were created for the v1 protocol."""
+    if entry.version > CONFIG_VERSION:
+        return False  # downgraded from a future version
+    if entry.version == 1:
+        LOGGER.debug("Migrating config entry %s to version 2 (protocol v1)", entry.entry_id)
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_PROTOCOL: PROTOCOL_V1}, version=2
+        )
     return True
 
 
@@ -90,9 +137,9 @@ def _setup_error[E: HomeAssistantError](error_class: type[E], error: VolcengineE
     )
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -> bool:
-    """Unload a config entry."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+async def _close(engine: SynthesisEngine | None) -> None:
+    if engine is not None:
+        await engine.close()
 
 
 async def _async_reload_on_update(hass: HomeAssistant, entry: VolcengineConfigEntry) -> None:

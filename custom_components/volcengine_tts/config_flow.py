@@ -9,16 +9,21 @@ import voluptuous as vol
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.helpers.selector import (
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
 
-from . import async_validate, create_client
+from . import CONFIG_VERSION, async_validate, create_engine
 from .const import (
     CONF_APP_ID,
     CONF_CLUSTER,
     CONF_ENDPOINT,
+    CONF_PROTOCOL,
+    CONF_RESOURCE_ID,
     CONF_VOICE,
     DEFAULT_CLUSTER,
     DEFAULT_ENDPOINT,
@@ -26,13 +31,31 @@ from .const import (
     DEFAULT_VOICE,
     DOMAIN,
     LOGGER,
+    PROTOCOL_V1,
+    PROTOCOL_V3,
+    RESOURCE_AUTO,
 )
 from .errors import flow_error
-from .volcengine import InvalidEndpointError, VolcengineError
+from .volcengine import RESOURCE_IDS, InvalidEndpointError, SynthesisEngine, VolcengineError
 
 _TEXT = TextSelector()
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_PROTOCOL = SelectSelector(
+    SelectSelectorConfig(
+        options=[PROTOCOL_V3, PROTOCOL_V1],
+        translation_key=CONF_PROTOCOL,
+        mode=SelectSelectorMode.LIST,
+    )
+)
+_RESOURCE_ID = SelectSelector(
+    SelectSelectorConfig(
+        options=[RESOURCE_AUTO, *RESOURCE_IDS],
+        translation_key=CONF_RESOURCE_ID,
+        custom_value=True,
+        mode=SelectSelectorMode.DROPDOWN,
+    )
+)
 
 
 def _user_schema(defaults: Mapping[str, Any], *, advanced: bool) -> vol.Schema:
@@ -40,6 +63,10 @@ def _user_schema(defaults: Mapping[str, Any], *, advanced: bool) -> vol.Schema:
     fields: dict[vol.Marker, Any] = {
         vol.Required(CONF_APP_ID, default=defaults.get(CONF_APP_ID, vol.UNDEFINED)): _TEXT,
         vol.Required(CONF_ACCESS_TOKEN): _PASSWORD,
+        vol.Required(CONF_PROTOCOL, default=defaults.get(CONF_PROTOCOL, PROTOCOL_V3)): _PROTOCOL,
+        vol.Required(
+            CONF_RESOURCE_ID, default=defaults.get(CONF_RESOURCE_ID, RESOURCE_AUTO)
+        ): _RESOURCE_ID,
         vol.Required(CONF_CLUSTER, default=defaults.get(CONF_CLUSTER, DEFAULT_CLUSTER)): _TEXT,
         vol.Required(CONF_VOICE, default=defaults.get(CONF_VOICE, DEFAULT_VOICE)): _TEXT,
     }
@@ -52,9 +79,10 @@ def _user_schema(defaults: Mapping[str, Any], *, advanced: bool) -> vol.Schema:
 
 async def _async_check(data: Mapping[str, Any], voice: str) -> dict[str, str]:
     """Synthesize a short text with ``data``; return form errors (empty when it worked)."""
+    engine: SynthesisEngine | None = None
     try:
-        client = create_client(dict(data))
-        await async_validate(client, voice)
+        engine = create_engine(data, {CONF_VOICE: voice})
+        await async_validate(engine, voice)
     except InvalidEndpointError:
         return {CONF_ENDPOINT: "invalid_endpoint"}
     except VolcengineError as err:
@@ -63,13 +91,16 @@ async def _async_check(data: Mapping[str, Any], voice: str) -> dict[str, str]:
     except Exception:  # noqa: BLE001 - a config flow must answer with a form, never crash
         LOGGER.exception("Unexpected error while checking the credentials")
         return {"base": "unknown"}
+    finally:
+        if engine is not None:
+            await engine.close()
     return {}
 
 
 class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle the set-up of a Volcengine app."""
 
-    VERSION = 1
+    VERSION = CONFIG_VERSION
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the app's credentials and test them before creating the entry."""
@@ -81,6 +112,8 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
             data = {
                 CONF_APP_ID: app_id,
                 CONF_ACCESS_TOKEN: user_input[CONF_ACCESS_TOKEN].strip(),
+                CONF_PROTOCOL: user_input[CONF_PROTOCOL],
+                CONF_RESOURCE_ID: user_input[CONF_RESOURCE_ID].strip(),
                 CONF_CLUSTER: user_input[CONF_CLUSTER].strip(),
                 CONF_ENDPOINT: user_input.get(CONF_ENDPOINT, DEFAULT_ENDPOINT).strip(),
             }

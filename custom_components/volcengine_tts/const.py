@@ -14,6 +14,16 @@ CONF_APP_ID: Final = "app_id"
 CONF_CLUSTER: Final = "cluster"
 CONF_ENDPOINT: Final = "endpoint"
 CONF_VOICE: Final = "voice"
+CONF_PROTOCOL: Final = "protocol"
+CONF_RESOURCE_ID: Final = "resource_id"
+CONF_MAX_CONCURRENCY: Final = "max_concurrency"
+
+PROTOCOL_V3: Final = "v3"
+PROTOCOL_V1: Final = "v1"
+RESOURCE_AUTO: Final = "auto"
+"""Pick the v3 resource id from each voice's generation (1.0, 2.0, clone)."""
+DEFAULT_MAX_CONCURRENCY: Final = 2
+"""The free tier's limit; every open connection counts against it."""
 
 DEFAULT_TITLE: Final = "Volcengine"
 DEFAULT_VOICE: Final = "zh_female_cancan_mars_bigtts"

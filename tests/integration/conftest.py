@@ -15,6 +15,8 @@ from custom_components.volcengine_tts.const import (
     CONF_APP_ID,
     CONF_CLUSTER,
     CONF_ENDPOINT,
+    CONF_PROTOCOL,
+    CONF_RESOURCE_ID,
     CONF_VOICE,
     DEFAULT_TITLE,
     DOMAIN,
@@ -40,11 +42,19 @@ def config_dir(hass: HomeAssistant, tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
-def entry_data(emulator: Emulator) -> dict[str, Any]:
+def protocol() -> str:
+    """The protocol of the config entry; parametrize to test the other one."""
+    return "v3"
+
+
+@pytest.fixture
+def entry_data(emulator: Emulator, protocol: str) -> dict[str, Any]:
     """Config-entry data that points at the emulator."""
     return {
         CONF_APP_ID: DEFAULT_APP_ID,
         CONF_ACCESS_TOKEN: DEFAULT_TOKEN,
+        CONF_PROTOCOL: protocol,
+        CONF_RESOURCE_ID: "auto",
         CONF_CLUSTER: "volcano_tts",
         CONF_ENDPOINT: emulator.url,
     }
@@ -55,6 +65,7 @@ def config_entry(hass: HomeAssistant, entry_data: dict[str, Any]) -> MockConfigE
     """A config entry for the emulator's demo account, added to Home Assistant."""
     entry = MockConfigEntry(
         domain=DOMAIN,
+        version=2,
         title=DEFAULT_TITLE,
         unique_id=DEFAULT_APP_ID,
         data=entry_data,
@@ -70,3 +81,14 @@ async def setup_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> Moc
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+def synthesized(emulator: Emulator) -> list[tuple[str, str]]:
+    """(voice, text) of every synthesis the emulator was asked for.
+
+    v1 requests, and v3 sessions that received text (sessions begun ahead of
+    need and never used, or canceled unused, are not syntheses).
+    """
+    return [(request.voice, request.text) for request in emulator.requests] + [
+        (session.speaker, "".join(session.texts)) for session in emulator.sessions if session.texts
+    ]

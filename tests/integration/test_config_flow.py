@@ -17,6 +17,8 @@ from custom_components.volcengine_tts.const import (
     CONF_APP_ID,
     CONF_CLUSTER,
     CONF_ENDPOINT,
+    CONF_PROTOCOL,
+    CONF_RESOURCE_ID,
     CONF_VOICE,
     DEFAULT_ENDPOINT,
     DOMAIN,
@@ -36,6 +38,8 @@ def _user_input(emulator: Emulator, **overrides: str) -> dict[str, Any]:
     return {
         CONF_APP_ID: DEFAULT_APP_ID,
         CONF_ACCESS_TOKEN: DEFAULT_TOKEN,
+        CONF_PROTOCOL: "v3",
+        CONF_RESOURCE_ID: "auto",
         CONF_CLUSTER: "volcano_tts",
         CONF_VOICE: VOICE,
         CONF_ENDPOINT: emulator.url,
@@ -65,14 +69,31 @@ async def test_user_step_creates_entry_after_a_real_synthesis(
     assert result["data"] == {
         CONF_APP_ID: DEFAULT_APP_ID,
         CONF_ACCESS_TOKEN: DEFAULT_TOKEN,
+        CONF_PROTOCOL: "v3",
+        CONF_RESOURCE_ID: "auto",
         CONF_CLUSTER: "volcano_tts",
         CONF_ENDPOINT: emulator.url,
     }
     assert result["options"] == {CONF_VOICE: VOICE}
     assert result["result"].unique_id == DEFAULT_APP_ID
+    assert result["result"].version == 2
     # test-before-configure: the flow spoke through the emulator with the chosen voice
+    session = emulator.sessions[0]
+    assert session.speaker == VOICE
+    assert session.resource_id == "seed-tts-1.0"
+    assert session.texts == ["你好"]
+
+
+async def test_v1_protocol_uses_the_cluster(hass: HomeAssistant, emulator: Emulator) -> None:
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(emulator, **{CONF_PROTOCOL: "v1"})
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_PROTOCOL] == "v1"
     assert emulator.requests[0].voice == VOICE
     assert emulator.requests[0].token == DEFAULT_TOKEN
+    assert emulator.sessions == []
 
 
 async def test_endpoint_field_only_in_advanced_mode(hass: HomeAssistant) -> None:
@@ -92,14 +113,16 @@ async def test_simple_mode_uses_the_public_endpoint(hass: HomeAssistant) -> None
             {
                 CONF_APP_ID: "app",
                 CONF_ACCESS_TOKEN: "tok",
+                CONF_PROTOCOL: "v3",
+                CONF_RESOURCE_ID: "auto",
                 CONF_CLUSTER: "volcano_tts",
                 CONF_VOICE: VOICE,
             },
         )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_ENDPOINT] == DEFAULT_ENDPOINT
-    client = validate.call_args.args[0]
-    assert client.url == "wss://openspeech.bytedance.com/api/v1/tts/ws_binary"
+    engine = validate.call_args.args[0]
+    assert engine.config.endpoint == DEFAULT_ENDPOINT
 
 
 @pytest.mark.parametrize(
@@ -107,7 +130,9 @@ async def test_simple_mode_uses_the_public_endpoint(hass: HomeAssistant) -> None
     [
         ({CONF_ACCESS_TOKEN: "wrong-token"}, "invalid_auth"),
         ({CONF_APP_ID: "unknown-app"}, "invalid_auth"),
-        ({CONF_CLUSTER: "volcano_icl"}, "resource_not_granted"),
+        ({CONF_CLUSTER: "volcano_icl", CONF_PROTOCOL: "v1"}, "resource_not_granted"),
+        ({CONF_RESOURCE_ID: "seed-tts-2.0"}, "resource_not_granted"),
+        ({CONF_RESOURCE_ID: "no-such-resource"}, "unknown"),
         ({CONF_VOICE: "no_such_voice"}, "unknown_voice"),
     ],
 )

@@ -10,6 +10,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.volcengine_tts.const import CONF_ENDPOINT, CONF_VOICE, DOMAIN
 from emulator import Emulator
 
+from .conftest import synthesized
+
 
 async def test_setup_and_unload(
     hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
@@ -19,7 +21,7 @@ async def test_setup_and_unload(
     assert config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get("tts.volcengine_text_to_speech") is not None
     # test-before-setup: one short synthesis proved the credentials
-    assert len(emulator.requests) == 1
+    assert len(synthesized(emulator)) == 1
 
     assert await hass.config_entries.async_unload(config_entry.entry_id)
     await hass.async_block_till_done()
@@ -67,7 +69,7 @@ async def test_refused_endpoint_is_a_setup_error(
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
-    assert emulator.requests == []
+    assert synthesized(emulator) == []
 
 
 async def test_option_change_reloads_with_the_new_voice(
@@ -76,4 +78,36 @@ async def test_option_change_reloads_with_the_new_voice(
     hass.config_entries.async_update_entry(setup_entry, options={CONF_VOICE: "BV002_streaming"})
     await hass.async_block_till_done()
     assert setup_entry.state is ConfigEntryState.LOADED
-    assert emulator.requests[-1].voice == "BV002_streaming"
+    assert synthesized(emulator)[-1][0] == "BV002_streaming"
+
+
+async def test_version_1_entries_migrate_to_the_v1_protocol(
+    hass: HomeAssistant, emulator: Emulator, entry_data: dict[str, str]
+) -> None:
+    old = {
+        key: value for key, value in entry_data.items() if key not in ("protocol", "resource_id")
+    }
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        version=1,
+        unique_id="emulator-app",
+        data=old,
+        options={CONF_VOICE: "BV001_streaming"},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.version == 2
+    assert entry.data["protocol"] == "v1"
+    assert entry.state is ConfigEntryState.LOADED
+    assert emulator.requests[-1].voice == "BV001_streaming"  # spoken over v1
+
+
+async def test_entries_from_a_future_version_are_refused(
+    hass: HomeAssistant, entry_data: dict[str, str]
+) -> None:
+    entry = MockConfigEntry(domain=DOMAIN, version=3, unique_id="x", data=entry_data)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
