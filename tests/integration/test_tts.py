@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import AsyncGenerator
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 import pytest
-from homeassistant.components import media_source
+from homeassistant.components import media_source, tts
 from homeassistant.components.media_player import (
     ATTR_MEDIA_CONTENT_ID,
     SERVICE_PLAY_MEDIA,
@@ -195,3 +197,27 @@ async def test_one_shot_audio(
     emulator.faults.error_code = 3050
     with pytest.raises(HomeAssistantError, match="does not know this voice"):
         await entity.async_get_tts_audio(MESSAGE, "zh-CN", {"voice": VOICE})
+
+
+async def test_assist_streams_speech_while_the_reply_is_written(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    """The way an Assist pipeline uses the entity: a message stream in, audio out."""
+    first_audio = asyncio.Event()
+
+    async def llm_reply() -> AsyncGenerator[str]:
+        for fragment in ("今天天气", "很好。", "明天"):
+            yield fragment
+        await first_audio.wait()  # the rest only arrives once speech has started
+        yield "会下雨！"
+
+    stream = tts.async_create_stream(hass, ENTITY_ID)
+    stream.async_set_message_stream(llm_reply())
+    chunks = []
+    async for chunk in stream.async_stream_result():
+        chunks.append(chunk)
+        first_audio.set()
+    audio = b"".join(chunks)
+    assert audio == render_audio("今天天气很好。", VOICE) + render_audio("明天会下雨！", VOICE)
+    session = [session for session in emulator.sessions if session.texts][-1]
+    assert session.texts == ["今天天气很好。", "明天会下雨！"]

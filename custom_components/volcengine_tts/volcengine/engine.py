@@ -27,9 +27,9 @@ from .bidirection import (
     resource_id_for_voice,
 )
 from .client import V1Client
-from .errors import InvalidInputError, ProtocolError, VolcengineError, VolcengineTimeoutError
+from .errors import InvalidInputError, ProtocolError, VolcengineError
 from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, Credentials, VoiceSettings
-from .pool import ConnectionPool, QueueFullError, take_warm_session
+from .pool import ConnectionPool, QueueFullError, QueueTimeoutError, take_warm_session
 from .text import is_speakable, pack, split_text, stream_sentences
 from .transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_ENDPOINT, DEFAULT_RECEIVE_TIMEOUT
 
@@ -359,7 +359,7 @@ class _Slots:
             async with asyncio.timeout(self._queue_timeout):
                 await self._semaphore.acquire()
         except TimeoutError as err:
-            raise VolcengineTimeoutError(
+            raise QueueTimeoutError(
                 f"No request slot became free within {self._queue_timeout:g} s"
             ) from err
         finally:

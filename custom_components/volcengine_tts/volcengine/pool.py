@@ -39,6 +39,12 @@ class QueueFullError(RateLimitError):
     retryable = False
 
 
+class QueueTimeoutError(VolcengineTimeoutError):
+    """A request waited its whole queue timeout for a connection: don't wait again."""
+
+    retryable = False
+
+
 @dataclass(slots=True)
 class _Idle:
     connection: BidirectionalConnection
@@ -182,7 +188,7 @@ class ConnectionPool:
             async with asyncio.timeout(self.queue_timeout):
                 await self._changed.wait()
         except TimeoutError as err:
-            raise VolcengineTimeoutError(
+            raise QueueTimeoutError(
                 f"No Volcengine connection became free within {self.queue_timeout:g} s"
             ) from err
         finally:
