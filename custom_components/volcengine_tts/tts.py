@@ -7,7 +7,6 @@ from contextlib import aclosing, contextmanager
 from typing import Any
 
 from homeassistant.components.tts import (
-    ATTR_VOICE,
     TextToSpeechEntity,
     TTSAudioResponse,
     TtsAudioType,
@@ -17,10 +16,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import VolcengineConfigEntry, default_settings
+from . import VolcengineConfigEntry
 from .const import DEFAULT_LANGUAGE, DOMAIN, SUPPORTED_LANGUAGES
 from .errors import to_home_assistant_error
-from .volcengine import AuthenticationError, VoiceSettings, VolcengineError
+from .options import SUPPORTED_OPTIONS, AudioRequest, audio_request, default_options, wav_header
+from .volcengine import AuthenticationError, VolcengineError
 
 PARALLEL_UPDATES = 0
 """Synthesis calls are not polled updates; concurrency is the engine's business."""
@@ -47,10 +47,10 @@ class VolcengineTTSEntity(TextToSpeechEntity):
         self._engine = entry.runtime_data.engine
         self._attr_unique_id = entry.entry_id
         self._attr_default_language = DEFAULT_LANGUAGE
-        self._attr_supported_options = [ATTR_VOICE]
+        self._attr_supported_options = SUPPORTED_OPTIONS
         # Defaults live in default_options so they are part of Home Assistant's
         # cache key: changing the default voice must not replay old audio.
-        self._attr_default_options = {ATTR_VOICE: default_settings(entry.options).voice}
+        self._attr_default_options = default_options(entry.options)
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, entry.entry_id)},
             name=entry.title,
@@ -63,27 +63,32 @@ class VolcengineTTSEntity(TextToSpeechEntity):
         self, message: str, language: str, options: dict[str, Any]
     ) -> TtsAudioType:
         """Synthesize ``message``; raise on any failure, never return partial audio."""
+        request = self._audio_request(options)
         with self._translated_errors():
-            audio = await self._engine.synthesize(message, self._settings(options))
-        return "mp3", audio
+            audio = await self._engine.synthesize(message, request.settings)
+        if request.wav_header:
+            audio = wav_header(request.settings.sample_rate) + audio
+        return request.extension, audio
 
     async def async_stream_tts_audio(self, request: TTSAudioRequest) -> TTSAudioResponse:
         """Speak text while it is still arriving (e.g. an LLM's reply in Assist)."""
-        settings = self._settings(request.options)
-        return TTSAudioResponse("mp3", self._stream(request.message_gen, settings))
+        audio = self._audio_request(request.options)
+        return TTSAudioResponse(audio.extension, self._stream(request.message_gen, audio))
 
     async def _stream(
-        self, message: AsyncIterable[str], settings: VoiceSettings
+        self, message: AsyncIterable[str], request: AudioRequest
     ) -> AsyncGenerator[bytes]:
         """Yield audio; any failure raises, so Home Assistant caches nothing partial."""
+        if request.wav_header:
+            yield wav_header(request.settings.sample_rate)
         with self._translated_errors():
-            async with aclosing(self._engine.stream(message, settings)) as audio:
+            async with aclosing(self._engine.stream(message, request.settings)) as audio:
                 async for chunk in audio:
                     yield chunk
 
     @staticmethod
-    def _settings(options: dict[str, Any]) -> VoiceSettings:
-        return VoiceSettings(voice=options[ATTR_VOICE])
+    def _audio_request(options: dict[str, Any]) -> AudioRequest:
+        return audio_request(options)
 
     @contextmanager
     def _translated_errors(self) -> Iterator[None]:

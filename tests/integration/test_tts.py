@@ -221,3 +221,26 @@ async def test_assist_streams_speech_while_the_reply_is_written(
     assert audio == render_audio("今天天气很好。", VOICE) + render_audio("明天会下雨！", VOICE)
     session = [session for session in emulator.sessions if session.texts][-1]
     assert session.texts == ["今天天气很好。", "明天会下雨！"]
+
+
+async def test_changing_a_default_changes_the_cache_key(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    emulator: Emulator,
+    setup_entry: MockConfigEntry,
+    play_media_calls: list[ServiceCall],
+) -> None:
+    status, audio = await _fetch(hass_client, await _speak(hass, play_media_calls))
+    assert audio.endswith(render_audio(MESSAGE, VOICE))
+    # The user picks another default voice; the same announcement must not replay.
+    hass.config_entries.async_update_entry(setup_entry, options={"voice": OTHER_VOICE})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    status, audio = await _fetch(hass_client, await _speak(hass, play_media_calls))
+    assert status == HTTPStatus.OK
+    assert audio.endswith(render_audio(MESSAGE, OTHER_VOICE))
+    assert synthesized(emulator)[-1] == (OTHER_VOICE, MESSAGE)
+    # ... while asking again with unchanged defaults is served from the cache.
+    before = len(synthesized(emulator))
+    status, cached = await _fetch(hass_client, await _speak(hass, play_media_calls))
+    assert cached == audio
+    assert len(synthesized(emulator)) == before

@@ -23,8 +23,8 @@ from custom_components.volcengine_tts.volcengine import (
 from custom_components.volcengine_tts.volcengine.bidirection import (
     BidirectionalConnection,
     SessionState,
+    percent_rate,
     resource_id_for_voice,
-    speech_rate,
 )
 from custom_components.volcengine_tts.volcengine.frames import (
     Event,
@@ -98,8 +98,8 @@ def test_resource_for_voice(voice: str, resource: str) -> None:
 @pytest.mark.parametrize(
     ("ratio", "rate"), [(1.0, 0), (2.0, 100), (0.5, -50), (3.0, 100), (0.1, -50)]
 )
-def test_speech_rate(ratio: float, rate: int) -> None:
-    assert speech_rate(ratio) == rate
+def test_percent_rate(ratio: float, rate: int) -> None:
+    assert percent_rate(ratio) == rate
 
 
 async def test_connection_failed_is_a_typed_error(

@@ -73,9 +73,21 @@ def resource_id_for_voice(voice: str) -> str:
     return SEED_TTS_1
 
 
-def speech_rate(speed_ratio: float) -> int:
-    """Convert a speed ratio (0.5–2.0) to v3's speech_rate (-50–100)."""
-    return round(max(-50.0, min(100.0, (speed_ratio - 1.0) * 100)))
+def percent_rate(ratio: float) -> int:
+    """Convert a ratio (0.5–2.0) to v3's speech_rate / loudness_rate (-50–100)."""
+    return round(max(-50.0, min(100.0, (ratio - 1.0) * 100)))
+
+
+def _additions(settings: VoiceSettings) -> dict[str, Any]:
+    """Build the ``additions`` these settings need (empty when none)."""
+    additions: dict[str, Any] = {}
+    if settings.explicit_language:
+        additions["explicit_language"] = settings.explicit_language
+    if settings.pitch:
+        additions["post_process"] = {"pitch": settings.pitch}
+    if settings.context_texts:
+        additions["context_texts"] = list(settings.context_texts)
+    return additions
 
 
 class SessionState(enum.Enum):
@@ -262,11 +274,20 @@ class BidirectionalSession:
         audio_params: dict[str, Any] = {
             "format": "pcm" if settings.encoding is AudioEncoding.WAV else str(settings.encoding),
             "sample_rate": settings.sample_rate,
-            "speech_rate": speech_rate(settings.speed_ratio),
+            "speech_rate": percent_rate(settings.speed_ratio),
         }
         if settings.bitrate_kbps is not None:
             audio_params["bit_rate"] = settings.bitrate_kbps * 1000
+        if settings.volume_ratio != 1.0:
+            audio_params["loudness_rate"] = percent_rate(settings.volume_ratio)
+        if settings.emotion:
+            audio_params["emotion"] = settings.emotion
+            if settings.emotion_scale is not None:
+                audio_params["emotion_scale"] = settings.emotion_scale
         req_params: dict[str, Any] = {"speaker": settings.voice, "audio_params": audio_params}
+        if additions := _additions(settings):
+            # Documented as a JSON *string*, not an object.
+            req_params["additions"] = json.dumps(additions, ensure_ascii=False)
         if text is not None:
             req_params["text"] = text
         return {

@@ -158,6 +158,15 @@ class V1Client:
         }
         if request.bitrate_kbps is not None and request.encoding is AudioEncoding.MP3:
             audio["bitrate"] = request.bitrate_kbps
+        if request.volume_ratio != 1.0:
+            audio["loudness_ratio"] = request.volume_ratio
+        if request.emotion:
+            audio["emotion"] = request.emotion
+            audio["enable_emotion"] = True
+            if request.emotion_scale is not None:
+                audio["emotion_scale"] = request.emotion_scale
+        if request.explicit_language:
+            audio["explicit_language"] = request.explicit_language
         return {
             "app": {
                 "appid": self._credentials.app_id,

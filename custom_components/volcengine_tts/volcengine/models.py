@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Final
 
@@ -39,7 +39,7 @@ class Credentials:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VoiceSettings:
-    """How to speak: voice and audio format, independent of the text.
+    """How to speak: voice, prosody and audio format, independent of the text.
 
     Frozen and hashable, so a warm v3 session started with one set of
     settings can be matched against the next request's.
@@ -49,17 +49,23 @@ class VoiceSettings:
     encoding: AudioEncoding = AudioEncoding.MP3
     sample_rate: int = DEFAULT_SAMPLE_RATE
     speed_ratio: float = 1.0
+    """0.5–2.0 (v1 speed_ratio; v3 speech_rate -50–100)."""
+    volume_ratio: float = 1.0
+    """0.5–2.0 (v1 loudness_ratio; v3 loudness_rate -50–100)."""
+    pitch: int = 0
+    """Semitones, -12–12; v3 only (additions.post_process.pitch)."""
     bitrate_kbps: int | None = None
+    emotion: str | None = None
+    emotion_scale: int | None = None
+    """1–5, how strongly the emotion shows (the service's default is 4)."""
+    explicit_language: str | None = None
+    context_texts: tuple[str, ...] = ()
+    """Hints for 2.0 voices ("say it slowly"); v3 only, not billed."""
 
     def with_text(self, text: str) -> SynthesisRequest:
         """Combine these settings with a text into a one-shot request."""
         return SynthesisRequest(
-            text=text,
-            voice=self.voice,
-            encoding=self.encoding,
-            sample_rate=self.sample_rate,
-            speed_ratio=self.speed_ratio,
-            bitrate_kbps=self.bitrate_kbps,
+            text=text, **{field.name: getattr(self, field.name) for field in fields(VoiceSettings)}
         )
 
 
@@ -73,9 +79,5 @@ class SynthesisRequest(VoiceSettings):
     def settings(self) -> VoiceSettings:
         """The voice settings of this request, without the text."""
         return VoiceSettings(
-            voice=self.voice,
-            encoding=self.encoding,
-            sample_rate=self.sample_rate,
-            speed_ratio=self.speed_ratio,
-            bitrate_kbps=self.bitrate_kbps,
+            **{field.name: getattr(self, field.name) for field in fields(VoiceSettings)}
         )

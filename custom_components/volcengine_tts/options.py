@@ -1,0 +1,207 @@
+"""TTS options: per-call values and entry defaults, validated, mapped to the engine.
+
+Every default is in the entity's ``default_options`` (built by
+:func:`default_options`), so Home Assistant's cache key changes when a
+default changes — peers shipped "I changed the voice but hear the old one".
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import voluptuous as vol
+from homeassistant.components.tts import (
+    ATTR_PREFERRED_FORMAT,
+    ATTR_PREFERRED_SAMPLE_RATE,
+    ATTR_VOICE,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+
+from .const import DEFAULT_VOICE, DOMAIN
+from .volcengine import AudioEncoding, VoiceSettings
+
+ATTR_SPEED: Final = "speed"
+ATTR_VOLUME: Final = "volume"
+ATTR_PITCH: Final = "pitch"
+ATTR_EMOTION: Final = "emotion"
+ATTR_EMOTION_SCALE: Final = "emotion_scale"
+ATTR_FORMAT: Final = "format"
+ATTR_SAMPLE_RATE: Final = "sample_rate"
+ATTR_BITRATE: Final = "bitrate"
+ATTR_EXPLICIT_LANGUAGE: Final = "explicit_language"
+ATTR_CONTEXT_TEXTS: Final = "context_texts"
+
+FORMATS: Final = ("mp3", "ogg_opus", "wav", "pcm")
+SAMPLE_RATES: Final = (8000, 16000, 22050, 24000, 32000, 44100, 48000)
+EXPLICIT_LANGUAGES: Final = ("crosslingual", "zh-cn", "en", "ja", "es-mx", "id", "pt-br")
+SPEED_RANGE: Final = (0.5, 2.0)
+VOLUME_RANGE: Final = (0.5, 2.0)
+PITCH_RANGE: Final = (-12, 12)
+EMOTION_SCALE_RANGE: Final = (1, 5)
+BITRATE_RANGE: Final = (8, 320)
+
+DEFAULTS: Final[dict[str, Any]] = {
+    ATTR_SPEED: 1.0,
+    ATTR_VOLUME: 1.0,
+    ATTR_PITCH: 0,
+    ATTR_EMOTION_SCALE: 4,
+    ATTR_FORMAT: "mp3",
+    ATTR_SAMPLE_RATE: 24000,
+}
+
+SUPPORTED_OPTIONS: Final = [
+    ATTR_VOICE,
+    ATTR_SPEED,
+    ATTR_VOLUME,
+    ATTR_PITCH,
+    ATTR_EMOTION,
+    ATTR_EMOTION_SCALE,
+    ATTR_FORMAT,
+    ATTR_SAMPLE_RATE,
+    ATTR_BITRATE,
+    ATTR_EXPLICIT_LANGUAGE,
+    ATTR_CONTEXT_TEXTS,
+    ATTR_PREFERRED_FORMAT,
+    ATTR_PREFERRED_SAMPLE_RATE,
+]
+
+# (Volcengine encoding, file extension Home Assistant serves)
+_ENCODINGS: Final[dict[str, tuple[AudioEncoding, str]]] = {
+    "mp3": (AudioEncoding.MP3, "mp3"),
+    "ogg_opus": (AudioEncoding.OGG_OPUS, "ogg"),
+    "wav": (AudioEncoding.PCM, "wav"),  # PCM with a WAV header we add
+    "pcm": (AudioEncoding.PCM, "pcm"),
+}
+# Formats a device may prefer that Volcengine produces natively.
+_NATIVE_PREFERRED: Final = {"mp3": "mp3", "wav": "wav", "ogg": "ogg_opus", "opus": "ogg_opus"}
+
+
+def _ranged(kind: type, bounds: tuple[float, float]) -> vol.All:
+    return vol.All(vol.Coerce(kind), vol.Range(min=bounds[0], max=bounds[1]))
+
+
+def _context_texts(value: object) -> list[str]:
+    """Accept one hint or a list of hints."""
+    if isinstance(value, str):
+        return [value]
+    return [cv.string(item) for item in cv.ensure_list(value)]
+
+
+OPTIONS_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_VOICE): cv.string,
+        vol.Optional(ATTR_SPEED, default=DEFAULTS[ATTR_SPEED]): _ranged(float, SPEED_RANGE),
+        vol.Optional(ATTR_VOLUME, default=DEFAULTS[ATTR_VOLUME]): _ranged(float, VOLUME_RANGE),
+        vol.Optional(ATTR_PITCH, default=DEFAULTS[ATTR_PITCH]): _ranged(int, PITCH_RANGE),
+        vol.Optional(ATTR_EMOTION): vol.Any(None, cv.string),
+        vol.Optional(ATTR_EMOTION_SCALE, default=DEFAULTS[ATTR_EMOTION_SCALE]): _ranged(
+            int, EMOTION_SCALE_RANGE
+        ),
+        vol.Optional(ATTR_FORMAT, default=DEFAULTS[ATTR_FORMAT]): vol.In(FORMATS),
+        vol.Optional(ATTR_SAMPLE_RATE, default=DEFAULTS[ATTR_SAMPLE_RATE]): vol.All(
+            vol.Coerce(int), vol.In(SAMPLE_RATES)
+        ),
+        vol.Optional(ATTR_BITRATE): vol.Any(None, _ranged(int, BITRATE_RANGE)),
+        vol.Optional(ATTR_EXPLICIT_LANGUAGE): vol.Any(None, vol.In(EXPLICIT_LANGUAGES)),
+        vol.Optional(ATTR_CONTEXT_TEXTS): vol.Any(None, _context_texts),
+        vol.Optional(ATTR_PREFERRED_FORMAT): cv.string,
+        vol.Optional(ATTR_PREFERRED_SAMPLE_RATE): vol.Coerce(int),
+    },
+    extra=vol.ALLOW_EXTRA,
+)
+
+_ALLOWED: Final[dict[str, str]] = {
+    ATTR_SPEED: f"{SPEED_RANGE[0]}–{SPEED_RANGE[1]}",
+    ATTR_VOLUME: f"{VOLUME_RANGE[0]}–{VOLUME_RANGE[1]}",
+    ATTR_PITCH: f"{PITCH_RANGE[0]}–{PITCH_RANGE[1]}",
+    ATTR_EMOTION_SCALE: f"{EMOTION_SCALE_RANGE[0]}–{EMOTION_SCALE_RANGE[1]}",
+    ATTR_FORMAT: ", ".join(FORMATS),
+    ATTR_SAMPLE_RATE: ", ".join(str(rate) for rate in SAMPLE_RATES),
+    ATTR_BITRATE: f"{BITRATE_RANGE[0]}–{BITRATE_RANGE[1]} kbps",
+    ATTR_EXPLICIT_LANGUAGE: ", ".join(EXPLICIT_LANGUAGES),
+    ATTR_CONTEXT_TEXTS: "a text or a list of texts",
+    ATTR_VOICE: "a voice id",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AudioRequest:
+    """What the engine should produce and under which extension HA serves it."""
+
+    settings: VoiceSettings
+    extension: str
+    wav_header: bool
+
+
+def default_options(entry_options: Mapping[str, Any]) -> dict[str, Any]:
+    """Build the entity's default_options: every default, so each is in the cache key."""
+    defaults = {ATTR_VOICE: entry_options.get("voice", DEFAULT_VOICE)}
+    for key, value in DEFAULTS.items():
+        defaults[key] = entry_options.get(key, value)
+    for key in (ATTR_EMOTION, ATTR_BITRATE, ATTR_EXPLICIT_LANGUAGE):
+        if entry_options.get(key):
+            defaults[key] = entry_options[key]
+    return defaults
+
+
+def audio_request(
+    options: Mapping[str, Any], *, voice_emotions: tuple[str, ...] | None = None
+) -> AudioRequest:
+    """Validate merged options and turn them into engine settings.
+
+    ``voice_emotions`` lists what the chosen voice supports (``None`` when
+    unknown, e.g. a custom voice: then any emotion is passed on).
+    """
+    try:
+        valid = OPTIONS_SCHEMA(dict(options))
+    except vol.Invalid as err:
+        option = str(err.path[0]) if err.path else "options"
+        raise _invalid(option, _ALLOWED.get(option, str(err.msg))) from err
+    emotion = valid.get(ATTR_EMOTION) or None
+    if emotion and voice_emotions is not None and emotion not in voice_emotions:
+        allowed = ", ".join(voice_emotions) or "none (this voice has no emotions)"
+        raise _invalid(ATTR_EMOTION, allowed)
+    format_name = _NATIVE_PREFERRED.get(valid.get(ATTR_PREFERRED_FORMAT, ""), valid[ATTR_FORMAT])
+    sample_rate = valid.get(ATTR_PREFERRED_SAMPLE_RATE)
+    if sample_rate not in SAMPLE_RATES:
+        sample_rate = valid[ATTR_SAMPLE_RATE]
+    encoding, extension = _ENCODINGS[format_name]
+    settings = VoiceSettings(
+        voice=valid[ATTR_VOICE],
+        encoding=encoding,
+        sample_rate=sample_rate,
+        speed_ratio=valid[ATTR_SPEED],
+        volume_ratio=valid[ATTR_VOLUME],
+        pitch=valid[ATTR_PITCH],
+        bitrate_kbps=valid.get(ATTR_BITRATE),
+        emotion=emotion,
+        emotion_scale=valid[ATTR_EMOTION_SCALE] if emotion else None,
+        explicit_language=valid.get(ATTR_EXPLICIT_LANGUAGE),
+        context_texts=tuple(valid.get(ATTR_CONTEXT_TEXTS) or ()),
+    )
+    return AudioRequest(settings, extension, wav_header=format_name == "wav")
+
+
+def wav_header(sample_rate: int) -> bytes:
+    """Build a streaming WAV header for 16-bit mono PCM of unknown length."""
+    unknown = 0xFFFFFFFF
+    return (
+        b"RIFF"
+        + struct.pack("<I", unknown)
+        + b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, sample_rate, sample_rate * 2, 2, 16)
+        + b"data"
+        + struct.pack("<I", unknown)
+    )
+
+
+def _invalid(option: str, allowed: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="invalid_option",
+        translation_placeholders={"option": option, "allowed": allowed},
+    )

@@ -1,0 +1,192 @@
+"""Per-call options: validation, what reaches the service, formats, the cache key."""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.volcengine_tts.options import (
+    audio_request,
+    default_options,
+    wav_header,
+)
+from custom_components.volcengine_tts.volcengine import AudioEncoding
+from emulator import Emulator, render_audio
+
+from .conftest import VOICE
+
+ENTITY_ID = "tts.volcengine_text_to_speech"
+MESSAGE = "洗衣机洗好了"
+
+
+def _entity(hass: HomeAssistant) -> Any:
+    return hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
+
+
+@pytest.mark.parametrize(
+    ("options", "option", "allowed"),
+    [
+        ({"speed": 3}, "speed", "0.5–2.0"),
+        ({"volume": "loud"}, "volume", "0.5–2.0"),
+        ({"pitch": 13}, "pitch", "-12–12"),
+        ({"emotion_scale": 0}, "emotion_scale", "1–5"),
+        ({"format": "flac"}, "format", "mp3, ogg_opus, wav, pcm"),
+        ({"sample_rate": 11025}, "sample_rate", "8000, 16000"),
+        ({"bitrate": 1000}, "bitrate", "8–320 kbps"),
+        ({"explicit_language": "fr"}, "explicit_language", "crosslingual"),
+    ],
+)
+def test_invalid_values_name_the_option_and_the_allowed_values(
+    options: dict[str, Any], option: str, allowed: str
+) -> None:
+    with pytest.raises(ServiceValidationError) as caught:
+        audio_request({"voice": VOICE, **options})
+    assert caught.value.translation_key == "invalid_option"
+    assert caught.value.translation_placeholders["option"] == option
+    assert allowed in caught.value.translation_placeholders["allowed"]
+
+
+def test_an_emotion_the_voice_lacks_is_refused() -> None:
+    with pytest.raises(ServiceValidationError) as caught:
+        audio_request({"voice": VOICE, "emotion": "angry"}, voice_emotions=("happy", "sad"))
+    assert caught.value.translation_placeholders == {"option": "emotion", "allowed": "happy, sad"}
+    settings = audio_request(
+        {"voice": VOICE, "emotion": "sad"}, voice_emotions=("happy", "sad")
+    ).settings
+    assert settings.emotion == "sad"
+    assert settings.emotion_scale == 4
+
+
+def test_defaults_and_mapping() -> None:
+    request = audio_request(
+        {
+            "voice": VOICE,
+            "speed": "1.5",
+            "volume": 0.8,
+            "pitch": -3,
+            "format": "ogg_opus",
+            "sample_rate": 48000,
+            "bitrate": 64,
+            "explicit_language": "en",
+            "context_texts": "请慢一点说",
+        }
+    )
+    settings = request.settings
+    assert request.extension == "ogg"
+    assert settings.encoding is AudioEncoding.OGG_OPUS
+    assert (settings.speed_ratio, settings.volume_ratio, settings.pitch) == (1.5, 0.8, -3)
+    assert (settings.sample_rate, settings.bitrate_kbps) == (48000, 64)
+    assert settings.explicit_language == "en"
+    assert settings.context_texts == ("请慢一点说",)
+
+
+@pytest.mark.parametrize(
+    ("preferred", "extension", "encoding"),
+    [
+        ("wav", "wav", AudioEncoding.PCM),
+        ("mp3", "mp3", AudioEncoding.MP3),
+        ("ogg", "ogg", AudioEncoding.OGG_OPUS),
+    ],
+)
+def test_preferred_formats_are_produced_natively(
+    preferred: str, extension: str, encoding: AudioEncoding
+) -> None:
+    request = audio_request(
+        {"voice": VOICE, "preferred_format": preferred, "preferred_sample_rate": 16000}
+    )
+    assert request.extension == extension
+    assert request.settings.encoding is encoding
+    assert request.settings.sample_rate == 16000
+
+
+def test_unsupported_preferences_fall_back_to_the_configured_format() -> None:
+    request = audio_request(
+        {"voice": VOICE, "preferred_format": "flac", "preferred_sample_rate": 11025}
+    )
+    assert (request.extension, request.settings.sample_rate) == ("mp3", 24000)
+
+
+def test_every_default_is_in_default_options() -> None:
+    defaults = default_options({"voice": "BV001_streaming", "speed": 1.2, "emotion": "happy"})
+    assert defaults == {
+        "voice": "BV001_streaming",
+        "speed": 1.2,
+        "volume": 1.0,
+        "pitch": 0,
+        "emotion_scale": 4,
+        "format": "mp3",
+        "sample_rate": 24000,
+        "emotion": "happy",
+    }
+
+
+def test_wav_header() -> None:
+    header = wav_header(16000)
+    assert header[:4] == b"RIFF"
+    assert header[8:16] == b"WAVEfmt "
+    assert struct.unpack("<IHHIIHH", header[16:36]) == (16, 1, 1, 16000, 32000, 2, 16)
+    assert len(header) == 44
+
+
+@pytest.mark.parametrize("protocol", ["v3", "v1"])
+async def test_per_call_options_reach_the_service(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry, protocol: str
+) -> None:
+    entity = _entity(hass)
+    options = entity.default_options | {"speed": 1.5, "volume": 2.0, "sample_rate": 16000}
+    extension, audio = await entity.async_get_tts_audio(MESSAGE, "zh-CN", options)
+    assert extension == "mp3"
+    assert audio == render_audio(MESSAGE, VOICE, sample_rate=16000, speed_ratio=1.5)
+    if protocol == "v3":
+        params = emulator.sessions[-1].audio_params
+        assert (params["speech_rate"], params["loudness_rate"], params["sample_rate"]) == (
+            50,
+            100,
+            16000,
+        )
+    else:
+        audio_payload = emulator.requests[-1].payload["audio"]
+        assert (
+            audio_payload["speed_ratio"],
+            audio_payload["loudness_ratio"],
+            audio_payload["rate"],
+        ) == (1.5, 2.0, 16000)
+
+
+async def test_v3_only_options_travel_as_additions(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    entity = _entity(hass)
+    options = entity.default_options | {
+        "pitch": 5,
+        "explicit_language": "zh-cn",
+        "context_texts": ["你可以说慢一点吗？"],
+        "emotion": "happy",
+    }
+    await entity.async_get_tts_audio(MESSAGE, "zh-CN", options)
+    session = emulator.sessions[-1]
+    assert session.additions == {
+        "explicit_language": "zh-cn",
+        "post_process": {"pitch": 5},
+        "context_texts": ["你可以说慢一点吗？"],
+    }
+    assert session.audio_params["emotion"] == "happy"
+    assert session.audio_params["emotion_scale"] == 4
+
+
+async def test_wav_is_pcm_with_a_header(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    entity = _entity(hass)
+    options = entity.default_options | {"preferred_format": "wav", "preferred_sample_rate": 16000}
+    extension, audio = await entity.async_get_tts_audio(MESSAGE, "zh-CN", options)
+    assert extension == "wav"
+    assert audio == wav_header(16000) + render_audio(
+        MESSAGE, VOICE, encoding="pcm", sample_rate=16000
+    )
+    assert emulator.sessions[-1].audio_params["format"] == "pcm"
