@@ -37,10 +37,13 @@ from .const import (
     VALIDATION_TEXT,
 )
 from .errors import details, translation_key
+from .issues import async_clear_issues, async_report_quota_exhausted, async_report_voice_not_granted
 from .volcengine import (
     AuthenticationError,
     Credentials,
     EngineConfig,
+    PermissionDeniedError,
+    QuotaExhaustedError,
     SynthesisEngine,
     VoiceSettings,
     VolcengineError,
@@ -99,9 +102,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -
         raise _setup_error(ConfigEntryAuthFailed, err) from err
     except VolcengineError as err:
         await _close(engine)
+        report_problem(hass, entry, err, entry.options.get(CONF_VOICE, DEFAULT_VOICE))
         # Retryable failures (network, busy service) are worth another try
         # later; anything else needs the user to change something.
         raise _setup_error(ConfigEntryNotReady if err.retryable else ConfigEntryError, err) from err
+    async_clear_issues(hass, entry.entry_id)
     entry.runtime_data = VolcengineData(engine=engine)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -126,6 +131,18 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
             entry, data={**entry.data, CONF_PROTOCOL: PROTOCOL_V1}, version=2
         )
     return True
+
+
+def report_problem(
+    hass: HomeAssistant, entry: ConfigEntry, error: VolcengineError, voice: str
+) -> None:
+    """Raise a repair issue for the errors only the Volcengine console can fix."""
+    if isinstance(error, QuotaExhaustedError):
+        async_report_quota_exhausted(hass, entry.entry_id)
+    elif isinstance(error, PermissionDeniedError) and voice == entry.options.get(
+        CONF_VOICE, DEFAULT_VOICE
+    ):
+        async_report_voice_not_granted(hass, entry.entry_id, voice)
 
 
 def _setup_error[E: HomeAssistantError](error_class: type[E], error: VolcengineError) -> E:

@@ -16,7 +16,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import VolcengineConfigEntry
+from . import VolcengineConfigEntry, report_problem
 from .const import DEFAULT_LANGUAGE, DOMAIN, SUPPORTED_LANGUAGES
 from .errors import to_home_assistant_error
 from .options import SUPPORTED_OPTIONS, AudioRequest, audio_request, default_options, wav_header
@@ -64,7 +64,7 @@ class VolcengineTTSEntity(TextToSpeechEntity):
     ) -> TtsAudioType:
         """Synthesize ``message``; raise on any failure, never return partial audio."""
         request = self._audio_request(options)
-        with self._translated_errors():
+        with self._translated_errors(request.settings.voice):
             audio = await self._engine.synthesize(message, request.settings)
         if request.wav_header:
             audio = wav_header(request.settings.sample_rate) + audio
@@ -81,7 +81,7 @@ class VolcengineTTSEntity(TextToSpeechEntity):
         """Yield audio; any failure raises, so Home Assistant caches nothing partial."""
         if request.wav_header:
             yield wav_header(request.settings.sample_rate)
-        with self._translated_errors():
+        with self._translated_errors(request.settings.voice):
             async with aclosing(self._engine.stream(message, request.settings)) as audio:
                 async for chunk in audio:
                     yield chunk
@@ -91,12 +91,17 @@ class VolcengineTTSEntity(TextToSpeechEntity):
         return audio_request(options)
 
     @contextmanager
-    def _translated_errors(self) -> Iterator[None]:
-        """Raise Volcengine's errors as translated ones; ask for a new token when rejected."""
+    def _translated_errors(self, voice: str) -> Iterator[None]:
+        """Raise Volcengine's errors as translated ones.
+
+        A rejected token starts re-authentication; a voice that is not granted
+        or a used-up quota becomes a repair issue.
+        """
         try:
             yield
         except AuthenticationError as err:
             self._entry.async_start_reauth(self.hass)
             raise to_home_assistant_error(err) from err
         except VolcengineError as err:
+            report_problem(self.hass, self._entry, err, voice)
             raise to_home_assistant_error(err) from err

@@ -1,0 +1,57 @@
+"""Repair issues: problems only the user can fix, in the Volcengine console.
+
+Raised when the service says the default voice is not granted to the
+account or the account's quota is used up; cleared once setup succeeds.
+"""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import DOMAIN
+
+CONSOLE_URL = "https://console.volcengine.com/speech/app"
+VOICE_NOT_GRANTED = "voice_not_granted"
+QUOTA_EXHAUSTED = "quota_exhausted"
+
+
+def _issue_id(kind: str, entry_id: str) -> str:
+    return f"{kind}_{entry_id}"
+
+
+@callback
+def async_report_voice_not_granted(hass: HomeAssistant, entry_id: str, voice: str) -> None:
+    """Tell the user to enable the default voice (or pick another one)."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _issue_id(VOICE_NOT_GRANTED, entry_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=VOICE_NOT_GRANTED,
+        translation_placeholders={"voice": voice, "console_url": CONSOLE_URL},
+        learn_more_url=CONSOLE_URL,
+    )
+
+
+@callback
+def async_report_quota_exhausted(hass: HomeAssistant, entry_id: str) -> None:
+    """Tell the user the account's character quota is used up."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _issue_id(QUOTA_EXHAUSTED, entry_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=QUOTA_EXHAUSTED,
+        translation_placeholders={"console_url": CONSOLE_URL},
+        learn_more_url=CONSOLE_URL,
+    )
+
+
+@callback
+def async_clear_issues(hass: HomeAssistant, entry_id: str) -> None:
+    """Remove this entry's issues: whatever they said works again."""
+    for kind in (VOICE_NOT_GRANTED, QUOTA_EXHAUSTED):
+        ir.async_delete_issue(hass, DOMAIN, _issue_id(kind, entry_id))

@@ -1,0 +1,78 @@
+"""Diagnostics carry no credentials; console-only problems become repair issues."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.volcengine_tts.const import DOMAIN
+from custom_components.volcengine_tts.diagnostics import async_get_config_entry_diagnostics
+from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Account, Emulator
+
+ENTITY_ID = "tts.volcengine_text_to_speech"
+
+
+async def test_diagnostics_are_redacted_and_useful(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
+    emulator.faults.error_code = 3031
+    emulator.faults.error_count = 1
+    await entity.async_get_tts_audio("你好", "zh-CN", entity.default_options)  # retried once
+
+    diagnostics = await async_get_config_entry_diagnostics(hass, setup_entry)
+    dumped = json.dumps(diagnostics, ensure_ascii=False)
+    assert DEFAULT_TOKEN not in dumped
+    assert DEFAULT_APP_ID not in dumped
+    assert diagnostics["entry"]["data"]["access_token"] == "**REDACTED**"
+    engine = diagnostics["engine"]
+    assert engine["protocol"] == "v3"
+    assert engine["pool"]["max_size"] == 2
+    error = engine["recent_errors"][-1]
+    assert error["code"] == 3031
+    assert error["log_id"]
+
+
+def _restrict(emulator: Emulator, **grants: frozenset[str]) -> None:
+    emulator.config.accounts[DEFAULT_APP_ID] = Account(DEFAULT_APP_ID, DEFAULT_TOKEN, **grants)
+
+
+async def test_default_voice_not_granted_raises_a_repair_issue(
+    hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
+) -> None:
+    _restrict(emulator, granted_voices=frozenset({"BV001_streaming"}))
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"voice_not_granted_{config_entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_placeholders["voice"] == config_entry.options["voice"]
+
+    # Enabled in the console: the next setup succeeds and the issue goes away.
+    _restrict(emulator)
+    await hass.config_entries.async_reload(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert (
+        ir.async_get(hass).async_get_issue(DOMAIN, f"voice_not_granted_{config_entry.entry_id}")
+        is None
+    )
+
+
+async def test_quota_used_up_during_use_raises_a_repair_issue(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
+    emulator.faults.error_code = 45000292
+    emulator.faults.error_message = "quota exceeded for types: tts_lifetime"
+    with pytest.raises(HomeAssistantError, match="quota is used up"):
+        await entity.async_get_tts_audio("你好", "zh-CN", entity.default_options)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"quota_exhausted_{setup_entry.entry_id}")
+    assert issue is not None
+    assert issue.severity is ir.IssueSeverity.ERROR
