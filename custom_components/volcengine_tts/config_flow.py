@@ -58,23 +58,42 @@ _RESOURCE_ID = SelectSelector(
 )
 
 
-def _user_schema(defaults: Mapping[str, Any], *, advanced: bool) -> vol.Schema:
-    """Build the form, pre-filled with what the user typed last time."""
+def _connection_schema(
+    defaults: Mapping[str, Any], *, advanced: bool, reconfigure: bool = False
+) -> vol.Schema:
+    """Build the credentials form, pre-filled with the last values (never the token).
+
+    When reconfiguring, the token may be left empty to keep the current one.
+    """
+    token = vol.Optional(CONF_ACCESS_TOKEN) if reconfigure else vol.Required(CONF_ACCESS_TOKEN)
     fields: dict[vol.Marker, Any] = {
         vol.Required(CONF_APP_ID, default=defaults.get(CONF_APP_ID, vol.UNDEFINED)): _TEXT,
-        vol.Required(CONF_ACCESS_TOKEN): _PASSWORD,
+        token: _PASSWORD,
         vol.Required(CONF_PROTOCOL, default=defaults.get(CONF_PROTOCOL, PROTOCOL_V3)): _PROTOCOL,
         vol.Required(
             CONF_RESOURCE_ID, default=defaults.get(CONF_RESOURCE_ID, RESOURCE_AUTO)
         ): _RESOURCE_ID,
         vol.Required(CONF_CLUSTER, default=defaults.get(CONF_CLUSTER, DEFAULT_CLUSTER)): _TEXT,
-        vol.Required(CONF_VOICE, default=defaults.get(CONF_VOICE, DEFAULT_VOICE)): _TEXT,
     }
-    if advanced:
+    if not reconfigure:
+        fields[vol.Required(CONF_VOICE, default=defaults.get(CONF_VOICE, DEFAULT_VOICE))] = _TEXT
+    if advanced or reconfigure:
         fields[
             vol.Required(CONF_ENDPOINT, default=defaults.get(CONF_ENDPOINT, DEFAULT_ENDPOINT))
         ] = _URL
     return vol.Schema(fields)
+
+
+def _entry_data(user_input: Mapping[str, Any], *, current_token: str = "") -> dict[str, Any]:
+    """Turn the form's input into config-entry data, trimmed."""
+    return {
+        CONF_APP_ID: user_input[CONF_APP_ID].strip(),
+        CONF_ACCESS_TOKEN: user_input.get(CONF_ACCESS_TOKEN, "").strip() or current_token,
+        CONF_PROTOCOL: user_input[CONF_PROTOCOL],
+        CONF_RESOURCE_ID: user_input[CONF_RESOURCE_ID].strip(),
+        CONF_CLUSTER: user_input[CONF_CLUSTER].strip(),
+        CONF_ENDPOINT: user_input.get(CONF_ENDPOINT, DEFAULT_ENDPOINT).strip(),
+    }
 
 
 async def _async_check(data: Mapping[str, Any], voice: str) -> dict[str, str]:
@@ -106,17 +125,9 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the app's credentials and test them before creating the entry."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            app_id = user_input[CONF_APP_ID].strip()
-            await self.async_set_unique_id(app_id)
+            data = _entry_data(user_input)
+            await self.async_set_unique_id(data[CONF_APP_ID])
             self._abort_if_unique_id_configured()
-            data = {
-                CONF_APP_ID: app_id,
-                CONF_ACCESS_TOKEN: user_input[CONF_ACCESS_TOKEN].strip(),
-                CONF_PROTOCOL: user_input[CONF_PROTOCOL],
-                CONF_RESOURCE_ID: user_input[CONF_RESOURCE_ID].strip(),
-                CONF_CLUSTER: user_input[CONF_CLUSTER].strip(),
-                CONF_ENDPOINT: user_input.get(CONF_ENDPOINT, DEFAULT_ENDPOINT).strip(),
-            }
             voice = user_input[CONF_VOICE].strip()
             errors = await _async_check(data, voice)
             if not errors:
@@ -125,7 +136,7 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
         return self.async_show_form(
             step_id="user",
-            data_schema=_user_schema(user_input or {}, advanced=self.show_advanced_options),
+            data_schema=_connection_schema(user_input or {}, advanced=self.show_advanced_options),
             errors=errors,
         )
 
@@ -147,5 +158,29 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=vol.Schema({vol.Required(CONF_ACCESS_TOKEN): _PASSWORD}),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the app id, protocol, resource or cluster, endpoint (and token)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _entry_data(user_input, current_token=entry.data[CONF_ACCESS_TOKEN])
+            if data[CONF_APP_ID] != entry.unique_id:
+                await self.async_set_unique_id(data[CONF_APP_ID])
+                self._abort_if_unique_id_configured()
+            errors = await _async_check(data, entry.options.get(CONF_VOICE, DEFAULT_VOICE))
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    entry, unique_id=data[CONF_APP_ID], data=data
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=_connection_schema(
+                {**entry.data, **(user_input or {})}, advanced=True, reconfigure=True
+            ),
             errors=errors,
         )

@@ -277,3 +277,66 @@ async def test_reauth_replaces_the_token(
     assert result["reason"] == "reauth_successful"
     assert config_entry.data[CONF_ACCESS_TOKEN] == DEFAULT_TOKEN
     assert config_entry.data[CONF_APP_ID] == DEFAULT_APP_ID
+
+
+def _reconfigure_input(emulator: Emulator, **overrides: str) -> dict[str, Any]:
+    return {
+        CONF_APP_ID: DEFAULT_APP_ID,
+        CONF_PROTOCOL: "v3",
+        CONF_RESOURCE_ID: "auto",
+        CONF_CLUSTER: "volcano_tts",
+        CONF_ENDPOINT: emulator.url,
+    } | overrides
+
+
+async def test_reconfigure_switches_protocol_and_keeps_the_token(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    result = await setup_entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    schema = result["data_schema"].schema
+    assert CONF_ENDPOINT in schema
+    assert CONF_VOICE not in schema
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        _reconfigure_input(emulator, **{CONF_PROTOCOL: "v1", CONF_CLUSTER: "volcano_tts"}),
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert setup_entry.data[CONF_PROTOCOL] == "v1"
+    assert setup_entry.data[CONF_ACCESS_TOKEN] == DEFAULT_TOKEN
+    assert emulator.requests  # the check and the reload spoke over v1
+
+
+async def test_reconfigure_to_another_app(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    emulator.config.accounts["second-app"] = Account("second-app", "second-token")
+    result = await setup_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _reconfigure_input(emulator, **{CONF_APP_ID: "second-app"})
+    )
+    assert result["errors"] == {"base": "invalid_auth"}  # the old token is not the new app's
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        _reconfigure_input(
+            emulator, **{CONF_APP_ID: "second-app", CONF_ACCESS_TOKEN: "second-token"}
+        ),
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert setup_entry.unique_id == "second-app"
+    assert setup_entry.data[CONF_ACCESS_TOKEN] == "second-token"
+
+
+async def test_reconfigure_cannot_take_over_another_entry(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    MockConfigEntry(domain=DOMAIN, unique_id="other-app", data={}).add_to_hass(hass)
+    result = await setup_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _reconfigure_input(emulator, **{CONF_APP_ID: "other-app"})
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
