@@ -39,7 +39,7 @@ def test_manifest_has_what_hacs_and_hassfest_require() -> None:
         assert manifest[key]
     assert manifest["documentation"].startswith("https://")
     assert manifest["config_flow"] is True
-    assert manifest["requirements"] == ["websockets>=15.0.1"]
+    assert manifest["requirements"] == ["sentence-stream>=1.2.0", "websockets>=15.0.1"]
 
 
 def test_hacs_json_uses_only_allowed_keys() -> None:
@@ -95,3 +95,81 @@ def test_every_client_error_class_has_a_translation() -> None:
     for error_class in classes:
         key = ha_errors.translation_key(error_class("x"))
         assert key != "service_error" or error_class is client_errors.ServerError, error_class
+
+
+QUALITY_SCALE_RULES = {
+    "bronze": [
+        "action-setup",
+        "appropriate-polling",
+        "brands",
+        "common-modules",
+        "config-flow-test-coverage",
+        "config-flow",
+        "dependency-transparency",
+        "docs-actions",
+        "docs-high-level-description",
+        "docs-installation-instructions",
+        "docs-removal-instructions",
+        "entity-event-setup",
+        "entity-unique-id",
+        "has-entity-name",
+        "runtime-data",
+        "test-before-configure",
+        "test-before-setup",
+        "unique-config-entry",
+    ],
+    "silver": [
+        "action-exceptions",
+        "config-entry-unloading",
+        "docs-configuration-parameters",
+        "docs-installation-parameters",
+        "entity-unavailable",
+        "integration-owner",
+        "log-when-unavailable",
+        "parallel-updates",
+        "reauthentication-flow",
+        "test-coverage",
+    ],
+    "gold": [
+        "devices",
+        "diagnostics",
+        "discovery-update-info",
+        "discovery",
+        "docs-data-update",
+        "docs-examples",
+        "docs-known-limitations",
+        "docs-supported-devices",
+        "docs-supported-functions",
+        "docs-troubleshooting",
+        "docs-use-cases",
+        "dynamic-devices",
+        "entity-category",
+        "entity-device-class",
+        "entity-disabled-by-default",
+        "entity-translations",
+        "exception-translations",
+        "icon-translations",
+        "reconfiguration-flow",
+        "repair-issues",
+        "stale-devices",
+    ],
+    "platinum": ["async-dependency", "inject-websession", "strict-typing"],
+}
+
+
+def test_quality_scale_lists_every_rule_done_or_exempt_with_a_reason() -> None:
+    import yaml  # noqa: PLC0415 - only this test reads YAML
+
+    rules = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text())["rules"]
+    expected = {rule for tier in QUALITY_SCALE_RULES.values() for rule in tier}
+    assert set(rules) == expected, set(rules) ^ expected
+    for rule, value in rules.items():
+        if value == "done":
+            continue
+        assert value["status"] == "exempt", rule
+        assert len(value["comment"]) > 30, rule
+
+
+def test_icons_cover_the_entity() -> None:
+    icons = _load(INTEGRATION / "icons.json")
+    assert icons["entity"]["tts"]["speech"]["default"].startswith("mdi:")
