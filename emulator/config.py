@@ -40,6 +40,7 @@ DEFAULT_VOICES: Final = frozenset(
         "BV700_streaming",
         "BV503_streaming",
         "BV504_streaming",
+        "ICL_zh_female_wenrounvshen_239eff5e8ffa_tob",
     }
 )
 """Voice ids the documented v1 service knows (generation 1.0 and classic voices only:
@@ -57,7 +58,8 @@ DEFAULT_V3_VOICES: Final = DEFAULT_VOICES | frozenset(
 )
 """Voice ids the v3 endpoints know: the v1 ones plus documented 2.0 voices.
 
-Cloned voices (``S_…``, ``ICL_…``) are accepted without being listed, as in v1.
+Cloned voices (``S_…``, ``icl_…``) are accepted without being listed, as in v1;
+Volcengine's own ``ICL_…_tob`` voices are ordinary 1.0 voices and must be listed.
 """
 
 RESOURCE_IDS: Final = frozenset(

@@ -59,7 +59,8 @@ RESOURCE_GENERATIONS: Final[Mapping[str, Generation]] = {
 }
 """Which voices each resource id serves: "1.0 and 2.0 ids work only with their own voices"."""
 
-_CLONE_PREFIXES: Final = ("S_", "ICL_")
+_OFFICIAL_SUFFIX: Final = "_tob"
+"""Volcengine's own ``ICL_…_tob`` voices are ordinary 1.0 voices, not user clones."""
 _TTS2_SUFFIXES: Final = ("_uranus_bigtts", "_saturn_bigtts")
 _TTS2_PREFIX: Final = "saturn_"
 
@@ -118,7 +119,9 @@ def check_handshake(
 
 def speaker_generation(speaker: str) -> Generation:
     """Tell which model generation a voice id belongs to, from its documented naming."""
-    if speaker.startswith(_CLONE_PREFIXES):
+    if speaker.startswith("S_") or (
+        speaker.lower().startswith("icl_") and not speaker.endswith(_OFFICIAL_SUFFIX)
+    ):
         return "icl"
     if speaker.startswith(_TTS2_PREFIX) or speaker.endswith(_TTS2_SUFFIXES):
         return "tts-2.0"

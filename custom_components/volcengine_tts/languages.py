@@ -41,6 +41,10 @@ for speech the region is the spoken language, not the script.
 """
 
 _SUBTAG_SEPARATOR: Final = re.compile(r"[-_]")
+_SCRIPT: Final = re.compile(r"[A-Za-z]{4}")
+"""A BCP-47 script subtag: ``Hans``, ``Hant``, ``Latn``."""
+_REGION: Final = re.compile(r"[A-Za-z]{2}|[0-9]{3}")
+"""A BCP-47 region subtag: ISO 3166 (``TW``) or UN M.49 (``419``)."""
 
 _LANGUAGE_ALIASES: Final[dict[str, tuple[str, str | None]]] = {
     "cmn": ("zh", None),  # ISO 639-3 Mandarin, sent by some speech engines
@@ -49,41 +53,41 @@ _LANGUAGE_ALIASES: Final[dict[str, tuple[str, str | None]]] = {
 }
 """Language codes Home Assistant's matcher does not know, with the code and region it does."""
 
-_TRADITIONAL_CHINESE_COUNTRY: Final = "TW"
-"""Where ``zh-Hant`` is assumed to be spoken when no country is known.
+_CANTONESE_COUNTRIES: Final = frozenset({"HK", "MO"})
+"""Where ``zh-Hant`` means Cantonese; everywhere else it is taken to mean Taiwan.
 
 Home Assistant prefers Hong Kong for Traditional Chinese, which is right for
 reading text but wrong for speech: zh-HK voices speak Cantonese, while most
-people who choose the ``zh-Hant`` UI (Taiwan first of all) expect Mandarin.
+people who choose the ``zh-Hant`` UI (in Taiwan first of all) expect Mandarin.
 """
 
 
-def _canonical_tag(language: str) -> tuple[str, str | None]:
+def _canonical_tag(language: str) -> str:
     """Reduce any tag to the ``language[-REGION]`` or ``language-Script`` form HA parses.
 
-    Returns the tag and the script it carried (``Hans``/``Hant``), which only
-    matters for Chinese without a region. ``Dialect.parse`` splits at the first
-    separator only, so ``zh-Hant-TW`` would become region ``HANT-TW``; a
-    script is therefore kept only when no region follows it.
+    ``Dialect.parse`` splits at the first separator only, so ``zh-Hant-TW``
+    would become region ``HANT-TW`` and match nothing exactly; a script is
+    therefore kept only when no region follows it. Case is normalised the way
+    HA's parser expects it (``zh-hant`` → ``zh-Hant``, ``zh_cn`` → ``zh-CN``).
     """
-    subtags = [part for part in _SUBTAG_SEPARATOR.split(language.strip()) if part]
+    subtags: list[str] = [part for part in _SUBTAG_SEPARATOR.split(language.strip()) if part]
     if not subtags:
-        return "", None
+        return ""
     primary = subtags[0].casefold()
     primary, region = _LANGUAGE_ALIASES.get(primary, (primary, None))
     script: str | None = None
     for subtag in subtags[1:]:
-        if len(subtag) == 4 and subtag.isalpha():  # noqa: PLR2004 - BCP-47 script subtag
+        if len(subtag) == 1:
+            break  # a singleton starts extensions (-u-ca-…, -x-…), which name no region
+        if _SCRIPT.fullmatch(subtag):
             script = script or subtag.title()
-        elif (len(subtag) == 2 and subtag.isalpha()) or (  # noqa: PLR2004 - region subtag
-            len(subtag) == 3 and subtag.isdigit()  # noqa: PLR2004 - UN M.49 region, e.g. 419
-        ):
+        elif _REGION.fullmatch(subtag):
             region = region or subtag.upper()
     if region is not None:
-        return f"{primary}-{region}", script
+        return f"{primary}-{region}"
     if script is not None:
-        return f"{primary}-{script}", script
-    return primary, None
+        return f"{primary}-{script}"
+    return primary
 
 
 def best_supported(language: str, country: str | None = None) -> str | None:
@@ -92,16 +96,16 @@ def best_supported(language: str, country: str | None = None) -> str | None:
     Used for the entity's default language, which should follow the language
     Home Assistant is configured in (``zh-Hans`` → ``zh-CN``, ``en`` → ``en-US``).
     ``country`` is Home Assistant's configured country, the same hint its own
-    matcher takes; without one, ``zh-Hant`` is taken to mean Taiwan (see
-    ``_TRADITIONAL_CHINESE_COUNTRY``).
+    matcher takes. ``zh-Hant`` means Taiwan unless the country is Hong Kong or
+    Macau (see ``_CANTONESE_COUNTRIES``).
     """
     if language == MATCH_ALL:
         return None
-    tag, script = _canonical_tag(language)
+    tag = _canonical_tag(language)
     if not tag:
         return None
-    if tag == f"zh-{script}" and script == "Hant" and country is None:
-        country = _TRADITIONAL_CHINESE_COUNTRY
+    if tag == "zh-Hant":
+        country = "HK" if country is not None and country.upper() in _CANTONESE_COUNTRIES else "TW"
     found = matches(tag, SUPPORTED_LANGUAGES, country=country)
     return found[0] if found else None
 
@@ -118,4 +122,5 @@ def normalize_language(language: str) -> str:
 
 def primary_subtag(language: str) -> str:
     """Return the language without its region: ``zh-TW`` → ``zh``."""
-    return _SUBTAG_SEPARATOR.split(language, maxsplit=1)[0].casefold()
+    primary: str = _SUBTAG_SEPARATOR.split(language, maxsplit=1)[0]
+    return primary.casefold()

@@ -384,7 +384,8 @@ async def test_invalid_sessions_fail(
         ("seed-tts-1.0-concurr", "BV001_streaming"),
         ("volc.service_type.10029", SPEAKER),
         ("seed-icl-1.0", "S_abcdef"),
-        ("seed-icl-2.0", "ICL_zh_female_wenrounvshen_239eff5e8ffa_tob"),
+        ("seed-icl-2.0", "icl_a1b2c3d4"),
+        ("seed-tts-1.0", "ICL_zh_female_wenrounvshen_239eff5e8ffa_tob"),
     ],
 )
 async def test_speakers_work_with_their_generation_resource(

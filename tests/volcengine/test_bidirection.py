@@ -87,7 +87,9 @@ async def scripted() -> AsyncIterator[Callable[[Script], Awaitable[str]]]:
         ("zh_female_vv_uranus_bigtts", "seed-tts-2.0"),
         ("saturn_zh_female_cancan_tob", "seed-tts-2.0"),
         ("S_abc123", "seed-icl-1.0"),
-        ("ICL_zh_female_x_tob", "seed-icl-1.0"),
+        ("ICL_zh_female_x_tob", "seed-tts-1.0"),
+        ("icl_a1b2c3", "seed-icl-1.0"),
+        ("zh_male_ruyayichen_saturn_bigtts", "seed-tts-2.0"),
         ("BV001_streaming", "seed-tts-1.0"),
     ],
 )

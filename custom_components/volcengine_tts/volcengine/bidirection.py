@@ -63,14 +63,23 @@ RESOURCE_IDS: Final = (
 def resource_id_for_voice(voice: str) -> str:
     """Pick the resource id a voice needs: each generation works only with its own.
 
-    2.0 voices end in ``_uranus_bigtts`` or start with ``saturn_``; clones are
-    ``S_…`` / ``ICL_…``; everything else is a 1.0 voice.
+    2.0 voices end in ``_uranus_bigtts`` / ``_saturn_bigtts`` or start with
+    ``saturn_``; user clones are ``S_…`` (or ``icl_…`` / ``ICL_…`` without the
+    ``_tob`` suffix that Volcengine's own ``ICL_…_tob`` 1.0 voices carry);
+    everything else is a 1.0 voice.
     """
-    if voice.endswith("_uranus_bigtts") or voice.startswith("saturn_"):
+    if voice.endswith(("_uranus_bigtts", "_saturn_bigtts")) or voice.startswith("saturn_"):
         return SEED_TTS_2
-    if voice.startswith(("S_", "ICL_")):
+    if is_clone(voice):
         return SEED_ICL_1
     return SEED_TTS_1
+
+
+def is_clone(voice: str) -> bool:
+    """Tell a user's cloned voice from Volcengine's own voices."""
+    if voice.startswith("S_"):
+        return True
+    return voice.lower().startswith("icl_") and not voice.endswith("_tob")
 
 
 def percent_rate(ratio: float) -> int:
