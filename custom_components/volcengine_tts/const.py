@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Final
 
+from .languages import SUPPORTED_LANGUAGES
 from .volcengine import DEFAULT_CLUSTER, DEFAULT_ENDPOINT
 
 DOMAIN: Final = "volcengine_tts"
@@ -17,6 +18,7 @@ CONF_VOICE: Final = "voice"
 CONF_PROTOCOL: Final = "protocol"
 CONF_RESOURCE_ID: Final = "resource_id"
 CONF_MAX_CONCURRENCY: Final = "max_concurrency"
+CONF_CUSTOM_VOICES: Final = "custom_voices"
 
 PROTOCOL_V3: Final = "v3"
 PROTOCOL_V1: Final = "v1"
@@ -32,18 +34,6 @@ DEFAULT_VOICE: Final = "zh_female_cancan_mars_bigtts"
 VALIDATION_TEXT: Final = "你好"
 """Spoken once when credentials are checked: short, because it is billed."""
 
-SUPPORTED_LANGUAGES: Final = [
-    "zh-CN",
-    "zh-TW",
-    "zh-HK",
-    "en-US",
-    "en-GB",
-    "en-AU",
-    "ja-JP",
-    "es-MX",
-    "id-ID",
-    "pt-BR",
-]
 DEFAULT_LANGUAGE: Final = "zh-CN"
 
-__all__ = ["DEFAULT_CLUSTER", "DEFAULT_ENDPOINT"]
+__all__ = ["DEFAULT_CLUSTER", "DEFAULT_ENDPOINT", "SUPPORTED_LANGUAGES"]

@@ -7,19 +7,28 @@ from contextlib import aclosing, contextmanager
 from typing import Any
 
 from homeassistant.components.tts import (
+    ATTR_VOICE,
     TextToSpeechEntity,
     TTSAudioResponse,
     TtsAudioType,
+    Voice,
 )
 from homeassistant.components.tts.entity import TTSAudioRequest
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import VolcengineConfigEntry, report_problem
-from .const import DEFAULT_LANGUAGE, DOMAIN, SUPPORTED_LANGUAGES
+from .const import (
+    CONF_CUSTOM_VOICES,
+    DEFAULT_LANGUAGE,
+    DOMAIN,
+    SUPPORTED_LANGUAGES,
+)
 from .errors import to_home_assistant_error
+from .languages import best_supported
 from .options import SUPPORTED_OPTIONS, AudioRequest, audio_request, default_options, wav_header
+from .voices import custom_voice, display_name, voice_by_id, voices_for_language
 from .volcengine import AuthenticationError, VolcengineError
 
 PARALLEL_UPDATES = 0
@@ -86,9 +95,31 @@ class VolcengineTTSEntity(TextToSpeechEntity):
                 async for chunk in audio:
                     yield chunk
 
+    @property
+    def default_language(self) -> str:
+        """Home Assistant's own language when Volcengine speaks it, else Chinese."""
+        if self.hass is not None:
+            configured = best_supported(self.hass.config.language, self.hass.config.country)
+            if configured is not None:
+                return configured
+        return DEFAULT_LANGUAGE
+
+    @callback
+    def async_get_supported_voices(self, language: str) -> list[Voice]:
+        """Voices for ``language`` by name, the default voice first, custom voices last."""
+        voices = voices_for_language(language)
+        voices += [custom_voice(voice_id) for voice_id in self._custom_voices()]
+        default = self.default_options[ATTR_VOICE] if self.default_options else None
+        voices.sort(key=lambda voice: voice.voice_id != default)
+        return [Voice(voice.voice_id, display_name(voice, language)) for voice in voices]
+
+    def _custom_voices(self) -> list[str]:
+        return list(self._entry.options.get(CONF_CUSTOM_VOICES, []))
+
     @staticmethod
     def _audio_request(options: dict[str, Any]) -> AudioRequest:
-        return audio_request(options)
+        voice = voice_by_id(str(options.get(ATTR_VOICE, "")))
+        return audio_request(options, voice_emotions=voice.emotions if voice else None)
 
     @contextmanager
     def _translated_errors(self, voice: str) -> Iterator[None]:

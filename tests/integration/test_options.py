@@ -163,6 +163,7 @@ async def test_v3_only_options_travel_as_additions(
 ) -> None:
     entity = _entity(hass)
     options = entity.default_options | {
+        "voice": "zh_female_shuangkuaisisi_emo_v2_mars_bigtts",
         "pitch": 5,
         "explicit_language": "zh-cn",
         "context_texts": ["你可以说慢一点吗？"],

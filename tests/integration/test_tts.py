@@ -244,3 +244,40 @@ async def test_changing_a_default_changes_the_cache_key(
     status, cached = await _fetch(hass_client, await _speak(hass, play_media_calls))
     assert cached == audio
     assert len(synthesized(emulator)) == before
+
+
+async def test_voices_by_name_default_first_custom_last(
+    hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(
+        config_entry, options={"voice": VOICE, "custom_voices": ["S_myclone01"]}
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
+
+    chinese = entity.async_get_supported_voices("zh-Hans")
+    assert chinese[0].voice_id == VOICE
+    assert chinese[0].name == "灿灿"
+    assert chinese[-1].voice_id == "S_myclone01"
+    assert len(chinese) > 100
+    english = entity.async_get_supported_voices("en")
+    assert all("_" not in voice.name or voice.voice_id.startswith("S_") for voice in english)
+    assert any(voice.voice_id == "en_female_candice_emo_v2_mars_bigtts" for voice in english)
+    assert entity.async_get_supported_voices("fr") == [
+        voice
+        for voice in entity.async_get_supported_voices("fr")
+        if voice.voice_id == "S_myclone01"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("ha_language", "expected"),
+    [("zh-Hans", "zh-CN"), ("zh-Hant", "zh-TW"), ("en", "en-US"), ("de", "zh-CN")],
+)
+async def test_default_language_follows_home_assistant(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, ha_language: str, expected: str
+) -> None:
+    hass.config.language = ha_language
+    entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
+    assert entity.default_language == expected

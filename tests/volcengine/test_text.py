@@ -11,7 +11,9 @@ from custom_components.volcengine_tts.volcengine.text import (
     byte_length,
     is_speakable,
     pack,
+    pack_gradually,
     split_text,
+    split_text_gradually,
     stream_sentences,
 )
 
@@ -129,3 +131,19 @@ async def test_stream_keeps_every_letter_in_order() -> None:
         pieces = await _collect(parts, limit)
         assert _letters("".join(pieces)) == _letters(text)
         assert all(byte_length(piece) <= limit for piece in pieces)
+
+
+async def test_gradual_split_releases_the_first_sentence_first() -> None:
+    text = "".join(f"第{index}句话，天气很好。" for index in range(500)) + "\n最后一行"
+    pieces = [piece async for piece in split_text_gradually(text, 1024)]
+    assert pieces[0] == "第0句话，天气很好。"
+    assert _letters("".join(pieces)) == _letters(text)
+    assert pieces == split_text(text, 1024)
+
+
+async def test_gradual_packing_keeps_the_first_piece_alone() -> None:
+    async def pieces() -> AsyncIterator[str]:
+        for piece in ["a.", "b.", "c.", "d.", "e."]:
+            yield piece
+
+    assert [piece async for piece in pack_gradually(pieces(), 4)] == ["a.", "b.c.", "d.e."]

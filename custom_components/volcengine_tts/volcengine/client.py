@@ -7,6 +7,7 @@ v3 engine keeps warm connections instead.)
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import ssl
@@ -79,6 +80,7 @@ class V1Client:
         self.receive_timeout = receive_timeout
         self._compression = compression
         self._uid = uid
+        self._closing: set[asyncio.Task[None]] = set()
 
     async def stream(self, request: SynthesisRequest) -> AsyncGenerator[bytes]:
         """Synthesize with ``operation=submit``, yielding audio as it arrives.
@@ -125,8 +127,19 @@ class V1Client:
         )
         try:
             yield connection
-        finally:
+        except BaseException:
             await connection.close()
+            raise
+        # The answer is complete: the close handshake (one round trip) need
+        # not hold up the caller, e.g. the next piece of a long text.
+        task = asyncio.get_running_loop().create_task(connection.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def wait_closed(self) -> None:
+        """Wait for connections still closing in the background."""
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
     async def _send(
         self, connection: Connection, request: SynthesisRequest, operation: Operation

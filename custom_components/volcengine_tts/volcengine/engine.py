@@ -30,7 +30,7 @@ from .client import V1Client
 from .errors import InvalidInputError, ProtocolError, VolcengineError
 from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, Credentials, VoiceSettings
 from .pool import ConnectionPool, QueueFullError, QueueTimeoutError, take_warm_session
-from .text import is_speakable, pack, split_text, stream_sentences
+from .text import is_speakable, pack_gradually, split_text_gradually, stream_sentences
 from .transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_ENDPOINT, DEFAULT_RECEIVE_TIMEOUT
 
 _LOGGER = logging.getLogger(__name__)
@@ -145,6 +145,7 @@ class SynthesisEngine:
     async def close(self) -> None:
         """Close warm connections (called when the config entry unloads)."""
         await self._pool.close()
+        await self._v1.wait_closed()
 
     def diagnostics(self) -> dict[str, Any]:
         """Describe what the engine is doing, for Home Assistant's diagnostics download."""
@@ -161,10 +162,9 @@ class SynthesisEngine:
     def _pieces(self, text: str | AsyncIterable[str]) -> AsyncIterator[str]:
         limit = self.config.max_piece_bytes
         if isinstance(text, str):
-            pieces = split_text(text, limit)
-            if self.config.protocol == "v1":
-                pieces = pack(pieces, limit)
-            return _iterate(pieces)
+            pieces = split_text_gradually(text, limit)
+            # v1 pays a connection per request: fewer, fuller requests.
+            return pack_gradually(pieces, limit) if self.config.protocol == "v1" else pieces
         return stream_sentences(text, limit)
 
     def _stream_once(self, pieces: _Replay, settings: VoiceSettings) -> AsyncGenerator[bytes]:
@@ -267,6 +267,7 @@ async def _send_pieces(
     try:
         async for piece in pieces:
             await session.send_text(piece)
+            await asyncio.sleep(0)  # let audio flow while a long text is sent
         await session.finish()
     except asyncio.CancelledError:
         raise
@@ -333,11 +334,6 @@ class _Replay:
         finally:
             self._done = True
             self._changed.set()
-
-
-async def _iterate(pieces: list[str]) -> AsyncIterator[str]:
-    for piece in pieces:
-        yield piece
 
 
 class _Slots:

@@ -133,6 +133,7 @@ class ConnectionPool:
             await asyncio.gather(*self._closing, return_exceptions=True)
 
     async def _acquire(self, resource_id: str) -> BidirectionalConnection:
+        deadline: float | None = None  # set when this request first has to wait
         async with self._changed:
             while True:
                 connection = self._take_idle(resource_id)
@@ -147,7 +148,10 @@ class ConnectionPool:
                     # Full, but an idle connection of another resource can go.
                     self._discard_idle(self._idle.pop(0))
                     continue
-                await self._wait_for_room()
+                if deadline is None:
+                    deadline = asyncio.get_running_loop().time() + self.queue_timeout
+                    self._enter_queue()
+                await self._wait_for_room(deadline)
         try:
             connection = await self._factory(resource_id)
         except BaseException:
@@ -175,17 +179,21 @@ class ConnectionPool:
             self._close_later(entry.connection)
         return None
 
-    async def _wait_for_room(self) -> None:
+    def _enter_queue(self) -> None:
+        """Count a request that has to wait, or refuse it when the queue is full."""
         if self._waiters >= self.queue_limit:
             self.statistics.rejected += 1
             raise QueueFullError(
                 f"{self._waiters} requests are already waiting for one of "
                 f"{self.max_size} Volcengine connections"
             )
-        self._waiters += 1
         self.statistics.waited += 1
+
+    async def _wait_for_room(self, deadline: float) -> None:
+        """Wait for a change in the pool, but never past this request's deadline."""
+        self._waiters += 1
         try:
-            async with asyncio.timeout(self.queue_timeout):
+            async with asyncio.timeout_at(deadline):
                 await self._changed.wait()
         except TimeoutError as err:
             raise QueueTimeoutError(
