@@ -41,7 +41,6 @@ DEFAULT_VOICES: Final = frozenset(
         "BV503_streaming",
         "BV504_streaming",
         "ICL_zh_female_wenrounvshen_239eff5e8ffa_tob",
-        "zh_female_gaolengyujie_emo_v2_mars_bigtts",
         "zh_female_shuangkuaisisi_emo_v2_mars_bigtts",
         "en_female_candice_emo_v2_mars_bigtts",
     }
