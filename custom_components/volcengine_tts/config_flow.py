@@ -6,9 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_ACCESS_TOKEN
+from homeassistant.core import callback
 from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -21,12 +26,15 @@ from . import CONFIG_VERSION, async_validate, create_engine
 from .const import (
     CONF_APP_ID,
     CONF_CLUSTER,
+    CONF_CUSTOM_VOICES,
     CONF_ENDPOINT,
+    CONF_MAX_CONCURRENCY,
     CONF_PROTOCOL,
     CONF_RESOURCE_ID,
     CONF_VOICE,
     DEFAULT_CLUSTER,
     DEFAULT_ENDPOINT,
+    DEFAULT_MAX_CONCURRENCY,
     DEFAULT_TITLE,
     DEFAULT_VOICE,
     DOMAIN,
@@ -36,6 +44,23 @@ from .const import (
     RESOURCE_AUTO,
 )
 from .errors import flow_error
+from .options import (
+    ATTR_EMOTION,
+    ATTR_EMOTION_SCALE,
+    ATTR_FORMAT,
+    ATTR_PITCH,
+    ATTR_SAMPLE_RATE,
+    ATTR_SPEED,
+    ATTR_VOLUME,
+    DEFAULTS,
+    EMOTION_SCALE_RANGE,
+    FORMATS,
+    PITCH_RANGE,
+    SAMPLE_RATES,
+    SPEED_RANGE,
+    VOLUME_RANGE,
+)
+from .voices import CATALOGUE, custom_voice, display_name, voice_by_id
 from .volcengine import RESOURCE_IDS, InvalidEndpointError, SynthesisEngine, VolcengineError
 
 _TEXT = TextSelector()
@@ -121,6 +146,12 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = CONFIG_VERSION
 
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> VolcengineOptionsFlow:
+        """Defaults for every request: voice, prosody, format, custom voices."""
+        return VolcengineOptionsFlow()
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the app's credentials and test them before creating the entry."""
         errors: dict[str, str] = {}
@@ -182,5 +213,110 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=_connection_schema(
                 {**entry.data, **(user_input or {})}, advanced=True, reconfigure=True
             ),
+            errors=errors,
+        )
+
+
+def _number(low: float, high: float, step: float, *, slider: bool = True) -> NumberSelector:
+    mode = NumberSelectorMode.SLIDER if slider else NumberSelectorMode.BOX
+    return NumberSelector(NumberSelectorConfig(min=low, max=high, step=step, mode=mode))
+
+
+def _voice_choices(language: str, custom: list[str]) -> list[SelectOptionDict]:
+    """Every voice by its name in the UI's language, custom voices last."""
+    voices = [*CATALOGUE, *(custom_voice(voice_id) for voice_id in custom)]
+    return [
+        SelectOptionDict(value=voice.voice_id, label=display_name(voice, language))
+        for voice in voices
+    ]
+
+
+def _emotions() -> list[str]:
+    return sorted({emotion for voice in CATALOGUE for emotion in voice.emotions})
+
+
+def _options_schema(language: str, custom: list[str]) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_VOICE): SelectSelector(
+                SelectSelectorConfig(
+                    options=_voice_choices(language, custom),
+                    custom_value=True,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            vol.Required(ATTR_SPEED): _number(*SPEED_RANGE, 0.05),
+            vol.Required(ATTR_VOLUME): _number(*VOLUME_RANGE, 0.05),
+            vol.Required(ATTR_PITCH): _number(*PITCH_RANGE, 1),
+            vol.Optional(ATTR_EMOTION): SelectSelector(
+                SelectSelectorConfig(
+                    options=_emotions(), custom_value=True, mode=SelectSelectorMode.DROPDOWN
+                )
+            ),
+            vol.Required(ATTR_EMOTION_SCALE): _number(*EMOTION_SCALE_RANGE, 1),
+            vol.Required(ATTR_FORMAT): SelectSelector(
+                SelectSelectorConfig(options=list(FORMATS), translation_key=ATTR_FORMAT)
+            ),
+            vol.Required(ATTR_SAMPLE_RATE): SelectSelector(
+                SelectSelectorConfig(options=[str(rate) for rate in SAMPLE_RATES])
+            ),
+            vol.Optional(CONF_CUSTOM_VOICES): TextSelector(TextSelectorConfig(multiple=True)),
+            vol.Required(CONF_MAX_CONCURRENCY): _number(1, 20, 1, slider=False),
+        }
+    )
+
+
+def _clean_options(user_input: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Normalise the form's values; return them with field errors."""
+    custom = list(
+        dict.fromkeys(
+            voice.strip() for voice in user_input.get(CONF_CUSTOM_VOICES, []) if voice.strip()
+        )
+    )
+    options: dict[str, Any] = {
+        CONF_VOICE: str(user_input[CONF_VOICE]).strip(),
+        ATTR_SPEED: float(user_input[ATTR_SPEED]),
+        ATTR_VOLUME: float(user_input[ATTR_VOLUME]),
+        ATTR_PITCH: int(user_input[ATTR_PITCH]),
+        ATTR_EMOTION_SCALE: int(user_input[ATTR_EMOTION_SCALE]),
+        ATTR_FORMAT: user_input[ATTR_FORMAT],
+        ATTR_SAMPLE_RATE: int(user_input[ATTR_SAMPLE_RATE]),
+        CONF_CUSTOM_VOICES: custom,
+        CONF_MAX_CONCURRENCY: int(user_input[CONF_MAX_CONCURRENCY]),
+    }
+    errors: dict[str, str] = {}
+    if emotion := str(user_input.get(ATTR_EMOTION) or "").strip():
+        options[ATTR_EMOTION] = emotion
+        voice = voice_by_id(options[CONF_VOICE])
+        if voice is not None and emotion not in voice.emotions:
+            errors[ATTR_EMOTION] = "emotion_not_supported"
+    if not options[CONF_VOICE]:
+        errors[CONF_VOICE] = "voice_required"
+    return options, errors
+
+
+class VolcengineOptionsFlow(OptionsFlow):
+    """Change the defaults every request starts from."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the defaults; save them (the entry reloads, changing HA's cache key)."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            options, errors = _clean_options(user_input)
+            if not errors:
+                return self.async_create_entry(data=options)
+        current = {
+            CONF_VOICE: DEFAULT_VOICE,
+            **DEFAULTS,
+            CONF_MAX_CONCURRENCY: DEFAULT_MAX_CONCURRENCY,
+            **self.config_entry.options,
+            **(user_input or {}),
+        }
+        current[ATTR_SAMPLE_RATE] = str(current[ATTR_SAMPLE_RATE])
+        custom = [voice.strip() for voice in current.get(CONF_CUSTOM_VOICES, []) if voice.strip()]
+        schema = _options_schema(self.hass.config.language, custom)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, current),
             errors=errors,
         )
