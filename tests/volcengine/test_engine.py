@@ -12,6 +12,7 @@ from custom_components.volcengine_tts.volcengine import (
     Credentials,
     EngineConfig,
     InvalidInputError,
+    MessageTooLongError,
     PermissionDeniedError,
     ProtocolError,
     SynthesisEngine,
@@ -281,4 +282,30 @@ async def test_concurrency_quota_counts_connections(emulator: Emulator) -> None:
     engine = _engine(emulator, max_concurrency=1)
     await engine.synthesize("你好。", SETTINGS)
     assert emulator.open_connections(DEFAULT_APP_ID) == 1
+    await engine.close()
+
+
+@pytest.mark.parametrize("protocol", ["v3", "v1"])
+async def test_an_oversized_message_is_refused_before_anything_is_sent(
+    emulator: Emulator, protocol: str
+) -> None:
+    engine = _engine(emulator, protocol=protocol, max_message_chars=100)
+    with pytest.raises(MessageTooLongError, match="at most 100"):
+        await engine.synthesize("好" * 101, SETTINGS)
+    assert emulator.requests == []
+    assert emulator.sessions == []
+    await engine.close()
+
+
+async def test_an_oversized_stream_is_stopped(emulator: Emulator) -> None:
+    engine = _engine(emulator, max_message_chars=100)
+
+    async def endless() -> AsyncIterator[str]:
+        while True:
+            yield "这是一句很长的话。" * 3
+
+    with pytest.raises(MessageTooLongError):
+        async for _ in engine.stream(endless(), SETTINGS):
+            pass
+    assert engine.retries == 0
     await engine.close()

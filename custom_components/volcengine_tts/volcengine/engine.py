@@ -27,7 +27,7 @@ from .bidirection import (
     resource_id_for_voice,
 )
 from .client import V1Client
-from .errors import InvalidInputError, ProtocolError, VolcengineError
+from .errors import InvalidInputError, MessageTooLongError, ProtocolError, VolcengineError
 from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, Credentials, VoiceSettings
 from .pool import ConnectionPool, QueueFullError, QueueTimeoutError, take_warm_session
 from .text import is_speakable, pack_gradually, split_text_gradually, stream_sentences
@@ -59,6 +59,8 @@ class EngineConfig:
     retry_backoff: float = 0.25
     retry_backoff_max: float = 2.0
     max_piece_bytes: int = MAX_TEXT_BYTES
+    max_message_chars: int = 50_000
+    """Longest message accepted: a guard against feeding a log file to a speaker."""
     warm_settings: VoiceSettings | None = None
     """Settings of the most likely next request: a v3 session with them is
     begun ahead of need on every idle connection."""
@@ -162,10 +164,26 @@ class SynthesisEngine:
     def _pieces(self, text: str | AsyncIterable[str]) -> AsyncIterator[str]:
         limit = self.config.max_piece_bytes
         if isinstance(text, str):
+            self._check_length(len(text))
             pieces = split_text_gradually(text, limit)
             # v1 pays a connection per request: fewer, fuller requests.
             return pack_gradually(pieces, limit) if self.config.protocol == "v1" else pieces
-        return stream_sentences(text, limit)
+        return stream_sentences(self._counted(text), limit)
+
+    async def _counted(self, fragments: AsyncIterable[str]) -> AsyncIterator[str]:
+        """Pass streamed fragments on, refusing the stream once it grows past the cap."""
+        received = 0
+        async for fragment in fragments:
+            received += len(fragment)
+            self._check_length(received)
+            yield fragment
+
+    def _check_length(self, length: int) -> None:
+        if length > self.config.max_message_chars:
+            raise MessageTooLongError(
+                f"The message has {length} characters or more; at most "
+                f"{self.config.max_message_chars} are accepted"
+            )
 
     def _stream_once(self, pieces: _Replay, settings: VoiceSettings) -> AsyncGenerator[bytes]:
         if self.config.protocol == "v1":

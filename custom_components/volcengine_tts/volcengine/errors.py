@@ -64,6 +64,10 @@ class UnknownVoiceError(InvalidInputError):
     """The voice id does not exist."""
 
 
+class MessageTooLongError(InvalidInputError):
+    """The message is longer than the configured cap (an accidental megabyte text)."""
+
+
 class RateLimitError(VolcengineError):
     """Too many requests at once; the same request may succeed a moment later."""
 
