@@ -9,7 +9,8 @@ from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import HomeAssistant
 
 from . import VolcengineConfigEntry
-from .const import CONF_APP_ID
+from .const import CONF_APP_ID, CONF_CUSTOM_VOICES
+from .voices import CATALOGUE
 
 TO_REDACT = {CONF_APP_ID, CONF_ACCESS_TOKEN, "unique_id"}
 """The app id is redacted too: with a leaked token it is half of a login."""
@@ -18,8 +19,16 @@ TO_REDACT = {CONF_APP_ID, CONF_ACCESS_TOKEN, "unique_id"}
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: VolcengineConfigEntry
 ) -> dict[str, Any]:
-    """Return the entry (redacted) and the engine's state and recent errors."""
+    """Return the entry (redacted), voice counts, and the engine's state and recent errors."""
+    generations: dict[str, int] = {}
+    for voice in CATALOGUE:
+        generations[voice.generation] = generations.get(voice.generation, 0) + 1
     return {
         "entry": async_redact_data(entry.as_dict(), TO_REDACT),
+        "voices": {
+            "catalogue": len(CATALOGUE),
+            "by_generation": generations,
+            "custom": len(entry.options.get(CONF_CUSTOM_VOICES, [])),
+        },
         "engine": entry.runtime_data.engine.diagnostics(),
     }

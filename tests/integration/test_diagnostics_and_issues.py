@@ -31,6 +31,9 @@ async def test_diagnostics_are_redacted_and_useful(
     assert DEFAULT_TOKEN not in dumped
     assert DEFAULT_APP_ID not in dumped
     assert diagnostics["entry"]["data"]["access_token"] == "**REDACTED**"
+    assert diagnostics["voices"]["catalogue"] >= 60
+    assert diagnostics["voices"]["by_generation"]["2.0"] > 0
+    assert diagnostics["voices"]["custom"] == 0
     engine = diagnostics["engine"]
     assert engine["protocol"] == "v3"
     assert engine["pool"]["max_size"] == 2
