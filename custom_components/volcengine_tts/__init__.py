@@ -121,6 +121,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) 
     return unloaded
 
 
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Take the entry's repair issues with it."""
+    async_clear_issues(hass, entry.entry_id)
+
+
 async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     """Migrate old entries: version 1 entries were created for the v1 protocol."""
     if entry.version > CONFIG_VERSION:

@@ -52,6 +52,7 @@ from .options import (
     ATTR_SAMPLE_RATE,
     ATTR_SPEED,
     ATTR_VOLUME,
+    DEFAULT_FORMAT,
     DEFAULTS,
     EMOTION_SCALE_RANGE,
     FORMATS,
@@ -307,6 +308,7 @@ class VolcengineOptionsFlow(OptionsFlow):
                 return self.async_create_entry(data=options)
         current = {
             CONF_VOICE: DEFAULT_VOICE,
+            ATTR_FORMAT: DEFAULT_FORMAT,
             **DEFAULTS,
             CONF_MAX_CONCURRENCY: DEFAULT_MAX_CONCURRENCY,
             **self.config_entry.options,

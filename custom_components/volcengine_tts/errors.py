@@ -15,6 +15,7 @@ from .volcengine import (
     AuthenticationError,
     InvalidEndpointError,
     InvalidInputError,
+    InvalidResourceError,
     MessageTooLongError,
     PermissionDeniedError,
     ProtocolError,
@@ -33,6 +34,7 @@ _TRANSLATION_KEYS: Final[tuple[tuple[type[VolcengineError], str], ...]] = (
     (PermissionDeniedError, "resource_not_granted"),
     (UnknownVoiceError, "unknown_voice"),
     (MessageTooLongError, "message_too_long"),
+    (InvalidResourceError, "invalid_resource"),
     (InvalidEndpointError, "invalid_endpoint"),
     (InvalidInputError, "invalid_input"),
     (QuotaExhaustedError, "quota_exhausted"),
@@ -54,6 +56,8 @@ _FLOW_ERRORS: Final[dict[str, str]] = {
     "service_unavailable": "cannot_connect",
     "rate_limited": "cannot_connect",
     "quota_exhausted": "quota_exhausted",
+    "invalid_resource": "invalid_resource",
+    "invalid_input": "invalid_input",
 }
 
 

@@ -35,7 +35,8 @@ ATTR_BITRATE: Final = "bitrate"
 ATTR_EXPLICIT_LANGUAGE: Final = "explicit_language"
 ATTR_CONTEXT_TEXTS: Final = "context_texts"
 
-FORMATS: Final = ("mp3", "ogg_opus", "wav", "pcm")
+FORMATS: Final = ("mp3", "ogg_opus", "wav")
+"""Formats Home Assistant can serve and convert (raw PCM has no container)."""
 SAMPLE_RATES: Final = (8000, 16000, 22050, 24000, 32000, 44100, 48000)
 EXPLICIT_LANGUAGES: Final = ("crosslingual", "zh-cn", "en", "ja", "es-mx", "id", "pt-br")
 SPEED_RANGE: Final = (0.5, 2.0)
@@ -49,9 +50,9 @@ DEFAULTS: Final[dict[str, Any]] = {
     ATTR_VOLUME: 1.0,
     ATTR_PITCH: 0,
     ATTR_EMOTION_SCALE: 4,
-    ATTR_FORMAT: "mp3",
     ATTR_SAMPLE_RATE: 24000,
 }
+DEFAULT_FORMAT: Final = "mp3"
 
 SUPPORTED_OPTIONS: Final = [
     ATTR_VOICE,
@@ -60,7 +61,6 @@ SUPPORTED_OPTIONS: Final = [
     ATTR_PITCH,
     ATTR_EMOTION,
     ATTR_EMOTION_SCALE,
-    ATTR_FORMAT,
     ATTR_SAMPLE_RATE,
     ATTR_BITRATE,
     ATTR_EXPLICIT_LANGUAGE,
@@ -74,10 +74,10 @@ _ENCODINGS: Final[dict[str, tuple[AudioEncoding, str]]] = {
     "mp3": (AudioEncoding.MP3, "mp3"),
     "ogg_opus": (AudioEncoding.OGG_OPUS, "ogg"),
     "wav": (AudioEncoding.PCM, "wav"),  # PCM with a WAV header we add
-    "pcm": (AudioEncoding.PCM, "pcm"),
 }
-# Formats a device may prefer that Volcengine produces natively.
-_NATIVE_PREFERRED: Final = {"mp3": "mp3", "wav": "wav", "ogg": "ogg_opus", "opus": "ogg_opus"}
+# Home Assistant's preferred_format (a file extension) → what Volcengine produces.
+_NATIVE_PREFERRED: Final = {"mp3": "mp3", "wav": "wav", "ogg": "ogg_opus"}
+FORMAT_EXTENSIONS: Final = {name: extension for name, (_, extension) in _ENCODINGS.items()}
 
 
 def _ranged(kind: type, bounds: tuple[float, float]) -> vol.All:
@@ -101,7 +101,6 @@ OPTIONS_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_EMOTION_SCALE, default=DEFAULTS[ATTR_EMOTION_SCALE]): _ranged(
             int, EMOTION_SCALE_RANGE
         ),
-        vol.Optional(ATTR_FORMAT, default=DEFAULTS[ATTR_FORMAT]): vol.In(FORMATS),
         vol.Optional(ATTR_SAMPLE_RATE, default=DEFAULTS[ATTR_SAMPLE_RATE]): vol.All(
             vol.Coerce(int), vol.In(SAMPLE_RATES)
         ),
@@ -119,7 +118,6 @@ _ALLOWED: Final[dict[str, str]] = {
     ATTR_VOLUME: f"{VOLUME_RANGE[0]}–{VOLUME_RANGE[1]}",
     ATTR_PITCH: f"{PITCH_RANGE[0]}–{PITCH_RANGE[1]}",
     ATTR_EMOTION_SCALE: f"{EMOTION_SCALE_RANGE[0]}–{EMOTION_SCALE_RANGE[1]}",
-    ATTR_FORMAT: ", ".join(FORMATS),
     ATTR_SAMPLE_RATE: ", ".join(str(rate) for rate in SAMPLE_RATES),
     ATTR_BITRATE: f"{BITRATE_RANGE[0]}–{BITRATE_RANGE[1]} kbps",
     ATTR_EXPLICIT_LANGUAGE: ", ".join(EXPLICIT_LANGUAGES),
@@ -138,8 +136,16 @@ class AudioRequest:
 
 
 def default_options(entry_options: Mapping[str, Any]) -> dict[str, Any]:
-    """Build the entity's default_options: every default, so each is in the cache key."""
-    defaults = {ATTR_VOICE: entry_options.get("voice", DEFAULT_VOICE)}
+    """Build the entity's default_options: every default, so each is in the cache key.
+
+    The configured format becomes the default ``preferred_format``: Home
+    Assistant decides the served format from that option alone (converting
+    with ffmpeg otherwise), so this is how a default format is served natively.
+    """
+    defaults = {
+        ATTR_VOICE: entry_options.get("voice", DEFAULT_VOICE),
+        ATTR_PREFERRED_FORMAT: FORMAT_EXTENSIONS[entry_options.get(ATTR_FORMAT, DEFAULT_FORMAT)],
+    }
     for key, value in DEFAULTS.items():
         defaults[key] = entry_options.get(key, value)
     for key in (ATTR_EMOTION, ATTR_BITRATE, ATTR_EXPLICIT_LANGUAGE):
@@ -165,7 +171,7 @@ def audio_request(
     if emotion and voice_emotions is not None and emotion not in voice_emotions:
         allowed = ", ".join(voice_emotions) or "none (this voice has no emotions)"
         raise _invalid(ATTR_EMOTION, allowed)
-    format_name = _NATIVE_PREFERRED.get(valid.get(ATTR_PREFERRED_FORMAT, ""), valid[ATTR_FORMAT])
+    format_name = _NATIVE_PREFERRED.get(valid.get(ATTR_PREFERRED_FORMAT, ""), DEFAULT_FORMAT)
     sample_rate = valid.get(ATTR_PREFERRED_SAMPLE_RATE)
     if sample_rate not in SAMPLE_RATES:
         sample_rate = valid[ATTR_SAMPLE_RATE]

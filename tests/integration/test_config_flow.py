@@ -132,7 +132,7 @@ async def test_simple_mode_uses_the_public_endpoint(hass: HomeAssistant) -> None
         ({CONF_APP_ID: "unknown-app"}, "invalid_auth"),
         ({CONF_CLUSTER: "volcano_icl", CONF_PROTOCOL: "v1"}, "resource_not_granted"),
         ({CONF_RESOURCE_ID: "seed-tts-2.0"}, "resource_not_granted"),
-        ({CONF_RESOURCE_ID: "no-such-resource"}, "unknown"),
+        ({CONF_RESOURCE_ID: "no-such-resource"}, "invalid_resource"),
         ({CONF_VOICE: "no_such_voice"}, "unknown_voice"),
     ],
 )

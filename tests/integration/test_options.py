@@ -35,7 +35,6 @@ def _entity(hass: HomeAssistant) -> Any:
         ({"volume": "loud"}, "volume", "0.5–2.0"),
         ({"pitch": 13}, "pitch", "-12–12"),
         ({"emotion_scale": 0}, "emotion_scale", "1–5"),
-        ({"format": "flac"}, "format", "mp3, ogg_opus, wav, pcm"),
         ({"sample_rate": 11025}, "sample_rate", "8000, 16000"),
         ({"bitrate": 1000}, "bitrate", "8–320 kbps"),
         ({"explicit_language": "fr"}, "explicit_language", "crosslingual"),
@@ -69,7 +68,7 @@ def test_defaults_and_mapping() -> None:
             "speed": "1.5",
             "volume": 0.8,
             "pitch": -3,
-            "format": "ogg_opus",
+            "preferred_format": "ogg",
             "sample_rate": 48000,
             "bitrate": 64,
             "explicit_language": "en",
@@ -112,17 +111,20 @@ def test_unsupported_preferences_fall_back_to_the_configured_format() -> None:
 
 
 def test_every_default_is_in_default_options() -> None:
-    defaults = default_options({"voice": "BV001_streaming", "speed": 1.2, "emotion": "happy"})
+    defaults = default_options(
+        {"voice": "BV001_streaming", "speed": 1.2, "emotion": "happy", "format": "wav"}
+    )
     assert defaults == {
         "voice": "BV001_streaming",
+        "preferred_format": "wav",  # what HA serves, natively
         "speed": 1.2,
         "volume": 1.0,
         "pitch": 0,
         "emotion_scale": 4,
-        "format": "mp3",
         "sample_rate": 24000,
         "emotion": "happy",
     }
+    assert default_options({})["preferred_format"] == "mp3"
 
 
 def test_wav_header() -> None:

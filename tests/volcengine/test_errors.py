@@ -9,6 +9,7 @@ import pytest
 from custom_components.volcengine_tts.volcengine.errors import (
     AuthenticationError,
     InvalidInputError,
+    InvalidResourceError,
     PermissionDeniedError,
     ProtocolError,
     QuotaExhaustedError,
@@ -92,7 +93,7 @@ def test_retryable_flags() -> None:
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        (400, InvalidInputError),
+        (400, InvalidResourceError),
         (401, AuthenticationError),
         (403, AuthenticationError),
         (429, RateLimitError),
@@ -125,3 +126,10 @@ def test_other_text_frames_are_protocol_errors(text: str) -> None:
 
 def test_str_without_details_is_the_message() -> None:
     assert str(VolcengineError("plain")) == "plain"
+
+
+def test_a_refused_resource_is_not_a_credential_problem() -> None:
+    error = error_from_handshake(403, b'{"message": "requested resource not granted"}')
+    assert isinstance(error, PermissionDeniedError)
+    assert isinstance(error_from_handshake(403, b"forbidden"), AuthenticationError)
+    assert isinstance(error_from_handshake(400, b"invalid resource id"), InvalidResourceError)

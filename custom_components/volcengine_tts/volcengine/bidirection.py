@@ -39,6 +39,7 @@ V3_BIDIRECTION_PATH: Final = "/api/v3/tts/bidirection"
 USER_AGENT: Final = "volcengine-tts-homeassistant"
 NAMESPACE: Final = "BidirectionalTTS"
 STATUS_OK: Final = 20000000
+MIN_DEFAULT_BITRATE_KBPS: Final = 64
 
 SEED_TTS_1: Final = "seed-tts-1.0"
 SEED_TTS_1_CONCURRENT: Final = "seed-tts-1.0-concurr"
@@ -96,6 +97,8 @@ def _additions(settings: VoiceSettings) -> dict[str, Any]:
         additions["post_process"] = {"pitch": settings.pitch}
     if settings.context_texts:
         additions["context_texts"] = list(settings.context_texts)
+    if settings.bitrate_kbps is not None and settings.bitrate_kbps < MIN_DEFAULT_BITRATE_KBPS:
+        additions["disable_default_bit_rate"] = True  # else clamped to 64–160 kbps
     return additions
 
 

@@ -64,6 +64,10 @@ class UnknownVoiceError(InvalidInputError):
     """The voice id does not exist."""
 
 
+class InvalidResourceError(InvalidInputError):
+    """The connection was refused (HTTP 400): usually a wrong resource id."""
+
+
 class MessageTooLongError(InvalidInputError):
     """The message is longer than the configured cap (an accidental megabyte text)."""
 
@@ -116,6 +120,8 @@ QUOTA_CODES: Final = frozenset({45000292})
 TRANSIENT_CODES: Final = frozenset({3005, 3006, 3030, 3031, 3032, 3040, 55000000, 55000001})
 UNKNOWN_VOICE_CODE: Final = 3050
 
+PERMISSION_DENIED: Final = "The voice or resource is not granted to this Volcengine account"
+
 _MESSAGE_CLASSES: Final[tuple[tuple[tuple[str, ...], type[VolcengineError], str], ...]] = (
     (
         ("requested grant not found", "invalid access token", "authenticate request"),
@@ -130,7 +136,7 @@ _MESSAGE_CLASSES: Final[tuple[tuple[tuple[str, ...], type[VolcengineError], str]
             "resource id is mismatched",
         ),
         PermissionDeniedError,
-        "The voice or resource is not granted to this Volcengine account",
+        PERMISSION_DENIED,
     ),
     (
         ("speaker not found", "voice_type not exist", "voice not exist", "speaker not exist"),
@@ -173,13 +179,12 @@ _CODE_DESCRIPTIONS: Final[dict[int, str]] = {
 def error_from_server(code: int, message: str, *, log_id: str | None = None) -> VolcengineError:
     """Turn an error frame (code and message) into the matching typed error."""
     text, inner_code = _unwrap_json_message(message)
-    lowered = text.lower()
-    for needles, error_class, description in _MESSAGE_CLASSES:
-        if any(needle in lowered for needle in needles):
-            return error_class(description, code=code, server_message=text, log_id=log_id)
+    if classified := _classify(text):
+        error_class, description = classified
+        return error_class(description, code=code, server_message=text, log_id=log_id)
     if inner_code == 403:  # noqa: PLR2004 - the HTTP status Volcengine nests in JSON messages
         return PermissionDeniedError(
-            _MESSAGE_CLASSES[1][2], code=code, server_message=text, log_id=log_id
+            PERMISSION_DENIED, code=code, server_message=text, log_id=log_id
         )
     return _error_class_for_code(code)(
         _CODE_DESCRIPTIONS.get(code, "Volcengine reported an error"),
@@ -194,19 +199,29 @@ def error_from_handshake(status: int, body: bytes, *, log_id: str | None = None)
     text = body[:500].decode("utf-8", errors="replace").strip()
     server_message, _ = _unwrap_json_message(text)
     error_class, description = _handshake_error_class(status)
+    classified = _classify(server_message)
+    if status == 403 and classified and classified[0] is PermissionDeniedError:  # noqa: PLR2004
+        # "requested resource not granted": the credentials are fine.
+        error_class, description = PermissionDeniedError, PERMISSION_DENIED
     return error_class(
         description, code=status, server_message=server_message or None, log_id=log_id
     )
+
+
+def _classify(message: str) -> tuple[type[VolcengineError], str] | None:
+    """Recognise the service's tell-tale messages (code 3001 alone says little)."""
+    lowered = message.lower()
+    for needles, error_class, description in _MESSAGE_CLASSES:
+        if any(needle in lowered for needle in needles):
+            return error_class, description
+    return None
 
 
 def _handshake_error_class(status: int) -> tuple[type[VolcengineError], str]:
     if status in (401, 403):
         return AuthenticationError, "Volcengine rejected the credentials"
     if status == 400:  # noqa: PLR2004
-        return (
-            InvalidInputError,
-            "Volcengine refused the connection: check the resource id or cluster",
-        )
+        return InvalidResourceError, "Volcengine refused the connection: check the resource id"
     if status == 429:  # noqa: PLR2004
         return RateLimitError, "Volcengine refused the connection: too many requests"
     if status >= 500:  # noqa: PLR2004
