@@ -14,7 +14,7 @@ from custom_components.volcengine_tts.volcengine import errors as client_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 INTEGRATION = ROOT / "custom_components" / "volcengine_tts"
-LANGUAGES = ["en", "zh-Hans"]
+LANGUAGES = ["en", "zh-Hans", "zh-Hant"]
 
 
 def _load(path: Path) -> Any:
