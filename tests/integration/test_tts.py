@@ -30,6 +30,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.volcengine_tts.const import DOMAIN
+from custom_components.volcengine_tts.options import wav_header
 from emulator import Emulator
 from emulator.audio import render_audio
 
@@ -281,3 +282,21 @@ async def test_default_language_follows_home_assistant(
     hass.config.language = ha_language
     entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
     assert entity.default_language == expected
+
+
+async def test_the_default_format_is_served_natively(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    emulator: Emulator,
+    config_entry: MockConfigEntry,
+    play_media_calls: list[ServiceCall],
+) -> None:
+    hass.config_entries.async_update_entry(config_entry, options={"voice": VOICE, "format": "wav"})
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    url = await _speak(hass, play_media_calls)
+    assert url.endswith(".wav")
+    status, audio = await _fetch(hass_client, url)
+    assert status == HTTPStatus.OK
+    # exactly Volcengine's PCM behind our header: no ffmpeg round trip happened
+    assert audio == wav_header(24000) + render_audio(MESSAGE, VOICE, encoding="pcm")
