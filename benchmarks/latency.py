@@ -693,7 +693,8 @@ class Report:
             *lines,
             "",
             f"Splitting the whole text into sentences takes {ms(self.split_seconds)} ms on its "
-            "own (median of 3); the engine does it before sending the first piece.",
+            "own (median of 3); the engine splits one segment at a time, so the first "
+            "piece does not wait for it.",
             "",
         ]
 
