@@ -33,9 +33,11 @@ TRUNCATED_AUDIO_FRAME: Final = b"\x11\xb1"
 
 
 class MessageType(IntEnum):
-    """The 4-bit message type of byte 1."""
+    """The 4-bit message type of byte 1 (v1 and v3 share the header)."""
 
     FULL_CLIENT_REQUEST = 0b0001
+    AUDIO_ONLY_REQUEST = 0b0010
+    FULL_SERVER_RESPONSE = 0b1001
     AUDIO_ONLY_RESPONSE = 0b1011
     FRONTEND_RESPONSE = 0b1100
     ERROR = 0b1111

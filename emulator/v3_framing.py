@@ -18,27 +18,21 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Final
 
-from .framing import Compression, Serialization
+from .framing import (
+    _BASE_HEADER_WORDS,
+    HEADER_WORD_BYTES,
+    PROTOCOL_VERSION,
+    Compression,
+    MessageType,
+    Serialization,
+)
 
-PROTOCOL_VERSION: Final = 1
-HEADER_WORD_BYTES: Final = 4
-_BASE_HEADER_WORDS: Final = 1
 _U32: Final = struct.Struct(">I")
 _I32: Final = struct.Struct(">i")
 _CODE_AND_SIZE: Final = struct.Struct(">II")
 
 TRUNCATED_AUDIO_FRAME: Final = b"\x11\xb4"
 """An audio frame cut off after its second header byte, for the malformed-frame fault."""
-
-
-class MessageType(IntEnum):
-    """The 4-bit message type of byte 1."""
-
-    FULL_CLIENT_REQUEST = 0b0001
-    AUDIO_ONLY_REQUEST = 0b0010
-    FULL_SERVER_RESPONSE = 0b1001
-    AUDIO_ONLY_RESPONSE = 0b1011
-    ERROR = 0b1111
 
 
 class Flags(IntEnum):

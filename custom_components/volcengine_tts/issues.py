@@ -23,29 +23,26 @@ def _issue_id(kind: str, entry_id: str) -> str:
 @callback
 def async_report_voice_not_granted(hass: HomeAssistant, entry_id: str, voice: str) -> None:
     """Tell the user to enable the default voice (or pick another one)."""
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        _issue_id(VOICE_NOT_GRANTED, entry_id),
-        is_fixable=False,
-        severity=ir.IssueSeverity.ERROR,
-        translation_key=VOICE_NOT_GRANTED,
-        translation_placeholders={"voice": voice, "console_url": CONSOLE_URL},
-        learn_more_url=CONSOLE_URL,
-    )
+    _create_issue(hass, VOICE_NOT_GRANTED, entry_id, {"voice": voice})
 
 
 @callback
 def async_report_quota_exhausted(hass: HomeAssistant, entry_id: str) -> None:
     """Tell the user the account's character quota is used up."""
+    _create_issue(hass, QUOTA_EXHAUSTED, entry_id, {})
+
+
+def _create_issue(
+    hass: HomeAssistant, kind: str, entry_id: str, placeholders: dict[str, str]
+) -> None:
     ir.async_create_issue(
         hass,
         DOMAIN,
-        _issue_id(QUOTA_EXHAUSTED, entry_id),
+        _issue_id(kind, entry_id),
         is_fixable=False,
         severity=ir.IssueSeverity.ERROR,
-        translation_key=QUOTA_EXHAUSTED,
-        translation_placeholders={"console_url": CONSOLE_URL},
+        translation_key=kind,
+        translation_placeholders={**placeholders, "console_url": CONSOLE_URL},
         learn_more_url=CONSOLE_URL,
     )
 
