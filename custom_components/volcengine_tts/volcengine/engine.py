@@ -227,6 +227,7 @@ class SynthesisEngine:
                 raise
             finally:
                 await _stop(sender)
+                await pieces.aclose()
                 if session.state is not SessionState.DONE:
                     await session.cancel()
 
