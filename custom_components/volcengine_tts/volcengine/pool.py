@@ -16,7 +16,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, NoReturn
 
 from .bidirection import BidirectionalConnection, BidirectionalSession
@@ -102,7 +102,7 @@ class ConnectionPool:
             "leased": self._leased,
             "waiting": self._waiters,
             "idle_timeout": self.idle_timeout,
-            "statistics": _statistics(self.statistics),
+            "statistics": asdict(self.statistics),
         }
 
     @asynccontextmanager
@@ -257,18 +257,6 @@ class ConnectionPool:
         task = asyncio.get_running_loop().create_task(notify())
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
-
-
-def _statistics(statistics: PoolStatistics) -> dict[str, int]:
-    return {
-        "opened": statistics.opened,
-        "reused": statistics.reused,
-        "closed_idle": statistics.closed_idle,
-        "discarded": statistics.discarded,
-        "warm_sessions_used": statistics.warm_sessions_used,
-        "waited": statistics.waited,
-        "rejected": statistics.rejected,
-    }
 
 
 async def take_warm_session(
