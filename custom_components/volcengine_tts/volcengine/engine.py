@@ -50,7 +50,8 @@ class EngineConfig:
     cluster: str = DEFAULT_CLUSTER
     """v1 cluster."""
     max_concurrency: int = 2
-    queue_limit: int = 32
+    queue_limit: int = 256
+    """Requests that may wait for a connection; the queue timeout is the real guard."""
     queue_timeout: float = 60.0
     idle_timeout: float = 30.0
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT

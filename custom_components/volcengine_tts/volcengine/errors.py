@@ -11,7 +11,7 @@ and the code second, so callers can act on the class alone: retry a
 from __future__ import annotations
 
 import json
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final
 
 
 class VolcengineError(Exception):
@@ -232,13 +232,23 @@ def _handshake_error_class(status: int) -> tuple[type[VolcengineError], str]:
     )
 
 
+def json_object(data: str | bytes) -> dict[str, Any] | None:
+    """Parse a JSON object sent by the server; ``None`` for anything else.
+
+    Servers (and proxies) can send anything: invalid JSON, a list, or JSON
+    nested deeply enough to exhaust the parser's recursion.
+    """
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
 def error_from_text_frame(text: str, *, log_id: str | None = None) -> VolcengineError:
     """Turn a websocket text frame, which servers use for some errors, into an error."""
-    try:
-        document = json.loads(text)
-    except ValueError:
-        document = None
-    if isinstance(document, dict):
+    document = json_object(text)
+    if document is not None:
         code = document.get("code", document.get("status_code"))
         message = document.get("message", document.get("error", text))
         if isinstance(code, int) and isinstance(message, str):
@@ -269,11 +279,8 @@ def _unwrap_json_message(message: str) -> tuple[str, int | None]:
     ``{"reqid": ..., "message": "... access denied", "code": 403}`` inside
     the error frame's message.
     """
-    try:
-        document = json.loads(message)
-    except ValueError:
-        return message, None
-    if not isinstance(document, dict):
+    document = json_object(message)
+    if document is None:
         return message, None
     inner = document.get("message")
     code = document.get("code")

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Final
 
-from .errors import ProtocolError
+from .errors import ProtocolError, json_object
 
 PROTOCOL_VERSION: Final = 0b0001
 HEADER_WORD_BYTES: Final = 4
@@ -177,12 +177,9 @@ class EventFrame:
         """Parse the payload as a JSON object (``{}`` when empty)."""
         if not self.payload:
             return {}
-        try:
-            document = json.loads(self.payload)
-        except ValueError as err:
-            raise ProtocolError(f"event {self.event} carries invalid JSON: {err}") from err
-        if not isinstance(document, dict):
-            raise ProtocolError(f"event {self.event} carries JSON that is not an object")
+        document = json_object(self.payload)
+        if document is None:
+            raise ProtocolError(f"event {self.event} does not carry a JSON object")
         return document
 
 
