@@ -74,12 +74,13 @@ async def _serve(args: argparse.Namespace) -> None:
     )
     async with Emulator(config, tls=args.tls, rtt=args.rtt) as emulator:
         print(f"Volcengine TTS emulator listening on {emulator.url}", flush=True)
-        print(f"  endpoint: {emulator.url}{V1_PATH}")
+        print(f'  endpoint: {emulator.url}  (the integration\'s "Service endpoint")')
         print(f"  app id:   {DEFAULT_APP_ID}")
         print(f"  token:    {DEFAULT_TOKEN}")
         print(f"  cluster:  {DEFAULT_CLUSTER}")
         if emulator.ca_file is not None:
             print(f"  CA file:  {emulator.ca_file}")
+        print(f"  v1 ws_binary:      {emulator.url}{V1_PATH}")
         print(f"  v3 bidirection:    {emulator.url}{BIDIRECTION_PATH}")
         print(f"  v3 unidirectional: {emulator.url}{UNIDIRECTIONAL_PATH}")
         if emulator.rtt > 0:

@@ -1,6 +1,11 @@
-"""Synthesize one text through the integration's client and save the MP3.
+"""Speak a text through a real Home Assistant, as a user would, and save the MP3.
 
-Run through ``scripts/demo``, which prepares the virtual environment.
+Boots a throw-away Home Assistant (temporary configuration, free port), creates its
+owner through onboarding, adds the integration through the setup form, calls
+``tts.speak`` on a speaker and fetches the audio from the URL the speaker was given.
+Against the bundled emulator, or Volcengine itself when ``VOLCENGINE_APP_ID`` and
+``VOLCENGINE_ACCESS_TOKEN`` are set. Run through ``scripts/demo``, which prepares the
+virtual environment.
 """
 
 from __future__ import annotations
@@ -9,76 +14,89 @@ import argparse
 import asyncio
 import contextlib
 import io
-import os
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from pathlib import Path
 
-from mutagen.mp3 import MP3
+import aiohttp
+from mutagen.mp3 import MP3, HeaderNotFoundError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from custom_components.volcengine_tts.const import DEFAULT_VOICE
-from custom_components.volcengine_tts.volcengine import (
-    DEFAULT_CLUSTER,
-    DEFAULT_ENDPOINT,
-    Credentials,
-    SynthesisRequest,
-    V1Client,
-    VolcengineError,
+from scripts.ha_process import (
+    BackgroundEmulator,
+    HomeAssistantClient,
+    HomeAssistantError,
+    HomeAssistantProcess,
+    ServiceSettings,
+    real_service,
 )
-from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Emulator
+
+DEFAULT_VOICE = "zh_female_cancan_mars_bigtts"
+"""The integration's default voice (灿灿), which the emulator also speaks."""
 
 
 def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("text", help="what to say")
     parser.add_argument("--voice", default=DEFAULT_VOICE, help="Volcengine voice_type")
     parser.add_argument("-o", "--output", type=Path, default=Path("demo.mp3"))
     return parser.parse_args()
 
 
-@contextlib.asynccontextmanager
-async def _service() -> AsyncIterator[tuple[str, Credentials, str]]:
-    """Yield (endpoint, credentials, label): the real service if configured, else the emulator."""
-    app_id = os.environ.get("VOLCENGINE_APP_ID")
-    token = os.environ.get("VOLCENGINE_ACCESS_TOKEN")
-    if app_id and token:
-        endpoint = os.environ.get("VOLCENGINE_ENDPOINT", DEFAULT_ENDPOINT)
-        yield endpoint, Credentials(app_id, token), "Volcengine"
+@contextlib.contextmanager
+def _service(voice: str) -> Iterator[ServiceSettings]:
+    """Yield what to type into the setup form: the real service if configured, else the emulator."""
+    if (real := real_service(voice)) is not None:
+        yield real
         return
-    async with Emulator() as emulator:
-        yield emulator.url, Credentials(DEFAULT_APP_ID, DEFAULT_TOKEN), "emulator"
+    with BackgroundEmulator() as emulator:
+        yield emulator.settings(voice)
 
 
-async def _main(arguments: argparse.Namespace) -> int:
-    async with _service() as (endpoint, credentials, label):
-        client = V1Client(
-            credentials,
-            cluster=os.environ.get("VOLCENGINE_CLUSTER", DEFAULT_CLUSTER),
-            endpoint=endpoint,
-        )
-        request = SynthesisRequest(text=arguments.text, voice=arguments.voice)
-        started = time.perf_counter()
-        first_byte: float | None = None
-        audio = bytearray()
+async def _speak(arguments: argparse.Namespace, service: ServiceSettings) -> int:
+    started = time.perf_counter()
+    async with HomeAssistantProcess() as home_assistant:
+        boot = home_assistant.boot_seconds
+        print(f"home assistant:     {home_assistant.url} (booted in {boot:.1f} s)")
+        setup_started = time.perf_counter()
+        async with await HomeAssistantClient.onboard(home_assistant.url) as client:
+            entry = await client.add_integration(service)
+            tts_entity = await client.tts_entity(entry["entry_id"])
+            setup_seconds = time.perf_counter() - setup_started
+            print(
+                f"integration added:  {tts_entity} in {setup_seconds:.2f} s (onboarding included)"
+            )
+            audio = await client.speak(tts_entity, arguments.text)
         try:
-            async for chunk in client.stream(request):
-                first_byte = first_byte or time.perf_counter() - started
-                audio += chunk
-        except VolcengineError as err:
-            print(f"Synthesis failed: {err}", file=sys.stderr)
+            duration = MP3(io.BytesIO(audio.data)).info.length
+        except HeaderNotFoundError:
+            print(f"Not an MP3: {len(audio.data)} bytes of {audio.content_type}", file=sys.stderr)
+            home_assistant.print_log_tail()
             return 1
-    arguments.output.write_bytes(audio)
-    duration = MP3(io.BytesIO(bytes(audio))).info.length
-    print(f"service:            {label} ({endpoint})")
-    print(f"voice:              {arguments.voice}")
-    print(f"wrote:              {arguments.output} ({len(audio)} bytes)")
+    arguments.output.write_bytes(audio.data)
+    print(f"service:            {service.label} ({service.endpoint})")
+    print(f"voice:              {service.voice}")
+    print(f"wrote:              {arguments.output} ({len(audio.data)} bytes)")
     print(f"duration:           {duration:.2f} s")
-    print(f"time to first byte: {(first_byte or 0) * 1000:.0f} ms")
+    print(f"time to first byte: {audio.first_byte_seconds * 1000:.0f} ms (from tts.speak)")
+    print(f"total:              {time.perf_counter() - started:.1f} s (Home Assistant stopped)")
     return 0
 
 
+def main() -> int:
+    """Run the demo; every process it starts is stopped when it ends, also on errors."""
+    arguments = _arguments()
+    try:
+        with _service(arguments.voice) as service:
+            return asyncio.run(_speak(arguments, service))
+    except (HomeAssistantError, aiohttp.ClientError, TimeoutError) as err:
+        print(f"Demo failed: {err!r}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
 if __name__ == "__main__":
-    sys.exit(asyncio.run(_main(_arguments())))
+    sys.exit(main())

@@ -32,9 +32,10 @@ async def _first_lines(*args: str, count: int) -> tuple[list[str], int]:
 
 
 async def test_cli_prints_the_url_then_the_demo_credentials() -> None:
-    lines, returncode = await _first_lines("--port", "0", count=5)
+    lines, returncode = await _first_lines("--port", "0", count=6)
     assert re.search(r"ws://127\.0\.0\.1:\d+$", lines[0].strip())
-    assert "/api/v1/tts/ws_binary" in lines[1]
+    assert lines[1].split()[1] == lines[0].strip().split()[-1]  # the bare base URL
+    assert "/api/v1/tts/ws_binary" in lines[5]
     assert "emulator-app" in lines[2]
     assert "emulator-token" in lines[3]
     assert "volcano_tts" in lines[4]
@@ -48,9 +49,9 @@ async def test_cli_serves_tls_on_request() -> None:
 
 
 async def test_cli_serves_through_a_latency_proxy_on_request() -> None:
-    lines, returncode = await _first_lines("--port", "0", "--rtt", "0.04", count=8)
+    lines, returncode = await _first_lines("--port", "0", "--rtt", "0.04", count=9)
     assert re.search(r"ws://127\.0\.0\.1:\d+$", lines[0].strip())
-    assert lines[5].strip().endswith(lines[0].strip().split()[-1] + "/api/v3/tts/bidirection")
-    assert "/api/v3/tts/unidirectional/stream" in lines[6]
-    assert "0.04" in lines[7]
+    assert lines[6].strip().endswith(lines[0].strip().split()[-1] + "/api/v3/tts/bidirection")
+    assert "/api/v3/tts/unidirectional/stream" in lines[7]
+    assert "0.04" in lines[8]
     assert returncode == 0
