@@ -128,7 +128,6 @@ class BidirectionalConnection:
         self._uid = uid
         self._session: BidirectionalSession | None = None
         self._broken = False
-        self.sessions_started = 0
 
     @classmethod
     async def open(
@@ -205,7 +204,6 @@ class BidirectionalConnection:
             )
         )
         self._session = session
-        self.sessions_started += 1
         return session
 
     async def send(self, frame: bytes) -> None:

@@ -74,10 +74,3 @@ class SynthesisRequest(VoiceSettings):
     """One text to speak and how to speak it."""
 
     text: str
-
-    @property
-    def settings(self) -> VoiceSettings:
-        """The voice settings of this request, without the text."""
-        return VoiceSettings(
-            **{field.name: getattr(self, field.name) for field in fields(VoiceSettings)}
-        )
