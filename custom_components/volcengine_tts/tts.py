@@ -55,7 +55,6 @@ class VolcengineTTSEntity(TextToSpeechEntity):
         self._entry = entry
         self._engine = entry.runtime_data.engine
         self._attr_unique_id = entry.entry_id
-        self._attr_default_language = DEFAULT_LANGUAGE
         self._attr_supported_options = SUPPORTED_OPTIONS
         # Defaults live in default_options so they are part of Home Assistant's
         # cache key: changing the default voice must not replay old audio.
@@ -87,13 +86,17 @@ class VolcengineTTSEntity(TextToSpeechEntity):
     async def _stream(
         self, message: AsyncIterable[str], request: AudioRequest
     ) -> AsyncGenerator[bytes]:
-        """Yield audio; any failure raises, so Home Assistant caches nothing partial."""
-        if request.wav_header:
-            yield wav_header(request.settings.sample_rate)
+        """Yield audio; any failure raises, so Home Assistant caches nothing partial.
+
+        A WAV header travels with the first audio, never alone: a failure
+        before any audio must leave Home Assistant with no bytes at all.
+        """
+        header = wav_header(request.settings.sample_rate) if request.wav_header else b""
         with self._translated_errors(request.settings.voice):
             async with aclosing(self._engine.stream(message, request.settings)) as audio:
                 async for chunk in audio:
-                    yield chunk
+                    yield header + chunk
+                    header = b""
 
     @property
     def default_language(self) -> str:
@@ -108,7 +111,10 @@ class VolcengineTTSEntity(TextToSpeechEntity):
     def async_get_supported_voices(self, language: str) -> list[Voice]:
         """Voices for ``language`` by name, the default voice first, custom voices last."""
         voices = voices_for_language(language)
-        voices += [custom_voice(voice_id) for voice_id in self._custom_voices()]
+        listed = {voice.voice_id for voice in voices}
+        voices += [
+            custom_voice(voice_id) for voice_id in self._custom_voices() if voice_id not in listed
+        ]
         default = self.default_options[ATTR_VOICE] if self.default_options else None
         voices.sort(key=lambda voice: voice.voice_id != default)
         return [Voice(voice.voice_id, display_name(voice, language)) for voice in voices]

@@ -300,3 +300,19 @@ async def test_the_default_format_is_served_natively(
     assert status == HTTPStatus.OK
     # exactly Volcengine's PCM behind our header: no ffmpeg round trip happened
     assert audio == wav_header(24000) + render_audio(MESSAGE, VOICE, encoding="pcm")
+
+
+async def test_a_wav_failure_before_audio_sends_no_bytes(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    emulator: Emulator,
+    config_entry: MockConfigEntry,
+    play_media_calls: list[ServiceCall],
+) -> None:
+    hass.config_entries.async_update_entry(config_entry, options={"voice": VOICE, "format": "wav"})
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    emulator.faults.error_code = 3050
+    status, body = await _fetch(hass_client, await _speak(hass, play_media_calls))
+    assert status == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert body != wav_header(24000)
