@@ -38,6 +38,7 @@ from .const import (
 )
 from .errors import details, translation_key
 from .issues import async_clear_issues, async_report_quota_exhausted, async_report_voice_not_granted
+from .options import audio_request, default_options
 from .volcengine import (
     AuthenticationError,
     Credentials,
@@ -64,8 +65,13 @@ type VolcengineConfigEntry = ConfigEntry[VolcengineData]
 
 
 def default_settings(options: Mapping[str, Any]) -> VoiceSettings:
-    """Return the voice settings of a request that asks for nothing special."""
-    return VoiceSettings(voice=options.get(CONF_VOICE, DEFAULT_VOICE))
+    """Return exactly the settings of a request that asks for nothing special.
+
+    The warm v3 session is begun with these: if they differed in any field
+    from what the entity sends, every request would cancel it and pay for a
+    new StartSession.
+    """
+    return audio_request(default_options(options)).settings
 
 
 def create_engine(data: Mapping[str, Any], options: Mapping[str, Any]) -> SynthesisEngine:

@@ -316,3 +316,19 @@ async def test_a_wav_failure_before_audio_sends_no_bytes(
     status, body = await _fetch(hass_client, await _speak(hass, play_media_calls))
     assert status == HTTPStatus.INTERNAL_SERVER_ERROR
     assert body != wav_header(24000)
+
+
+async def test_configured_defaults_keep_the_warm_session_usable(
+    hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(
+        config_entry, options={"voice": VOICE, "speed": 1.25, "sample_rate": 44100, "format": "wav"}
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
+    for message in ("第一句。", "第二句。"):
+        await entity.async_get_tts_audio(message, "zh-CN", entity.default_options)
+    statistics = config_entry.runtime_data.engine.diagnostics()["pool"]["statistics"]
+    assert statistics["warm_sessions_used"] == 2
+    assert not any(session.canceled for session in emulator.sessions)
