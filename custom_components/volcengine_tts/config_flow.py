@@ -85,7 +85,11 @@ _RESOURCE_ID = SelectSelector(
 
 
 def _connection_schema(
-    defaults: Mapping[str, Any], *, advanced: bool, reconfigure: bool = False
+    defaults: Mapping[str, Any],
+    *,
+    advanced: bool,
+    reconfigure: bool = False,
+    language: str = "en",
 ) -> vol.Schema:
     """Build the credentials form, pre-filled with the last values (never the token).
 
@@ -102,7 +106,9 @@ def _connection_schema(
         vol.Required(CONF_CLUSTER, default=defaults.get(CONF_CLUSTER, DEFAULT_CLUSTER)): _TEXT,
     }
     if not reconfigure:
-        fields[vol.Required(CONF_VOICE, default=defaults.get(CONF_VOICE, DEFAULT_VOICE))] = _TEXT
+        fields[vol.Required(CONF_VOICE, default=defaults.get(CONF_VOICE, DEFAULT_VOICE))] = (
+            _voice_selector(language, [])
+        )
     if advanced or reconfigure:
         fields[
             vol.Required(CONF_ENDPOINT, default=defaults.get(CONF_ENDPOINT, DEFAULT_ENDPOINT))
@@ -168,7 +174,11 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
         return self.async_show_form(
             step_id="user",
-            data_schema=_connection_schema(user_input or {}, advanced=self.show_advanced_options),
+            data_schema=_connection_schema(
+                user_input or {},
+                advanced=self.show_advanced_options,
+                language=self.hass.config.language,
+            ),
             errors=errors,
         )
 
@@ -232,6 +242,17 @@ def _voice_choices(language: str, custom: list[str]) -> list[SelectOptionDict]:
     ]
 
 
+def _voice_selector(language: str, custom: list[str]) -> SelectSelector:
+    """Build a dropdown of voice names that also accepts any voice id typed in."""
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=_voice_choices(language, custom),
+            custom_value=True,
+            mode=SelectSelectorMode.DROPDOWN,
+        )
+    )
+
+
 def _emotions() -> list[str]:
     return sorted({emotion for voice in CATALOGUE for emotion in voice.emotions})
 
@@ -239,13 +260,7 @@ def _emotions() -> list[str]:
 def _options_schema(language: str, custom: list[str]) -> vol.Schema:
     return vol.Schema(
         {
-            vol.Required(CONF_VOICE): SelectSelector(
-                SelectSelectorConfig(
-                    options=_voice_choices(language, custom),
-                    custom_value=True,
-                    mode=SelectSelectorMode.DROPDOWN,
-                )
-            ),
+            vol.Required(CONF_VOICE): _voice_selector(language, custom),
             vol.Required(ATTR_SPEED): _number(*SPEED_RANGE, 0.05),
             vol.Required(ATTR_VOLUME): _number(*VOLUME_RANGE, 0.05),
             vol.Required(ATTR_PITCH): _number(*PITCH_RANGE, 1),

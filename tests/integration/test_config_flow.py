@@ -101,6 +101,8 @@ async def test_endpoint_field_only_in_advanced_mode(hass: HomeAssistant) -> None
     advanced = await _start(hass, advanced=True)
     assert CONF_ENDPOINT not in simple["data_schema"].schema
     assert CONF_ENDPOINT in advanced["data_schema"].schema
+    voices = simple["data_schema"].schema[CONF_VOICE].config["options"]
+    assert {"value": VOICE, "label": "Shiny"} in voices  # by name; any id can be typed too
 
 
 async def test_simple_mode_uses_the_public_endpoint(hass: HomeAssistant) -> None:
