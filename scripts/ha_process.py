@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -53,6 +54,9 @@ STOP_TIMEOUT: Final = 30.0
 _POLL_INTERVAL: Final = 0.1
 _LOG_NAME: Final = "home-assistant.log"
 _CONSOLE_NAME: Final = "console.log"
+
+ONBOARDING_STORAGE_VERSION: Final = 4
+"""Version of Home Assistant's ``.storage/onboarding`` file (2026.2)."""
 
 USERNAME: Final = "demo"
 PASSWORD: Final = "demo-password"  # noqa: S105 - a throw-away local instance's owner
@@ -207,18 +211,22 @@ def free_port() -> int:
         return port
 
 
-def throwaway_configuration(port: int, headless_frontend: Path) -> str:
-    """Return the development configuration for ``port`` instead of 8123, without a UI.
+def throwaway_configuration(port: int, headless_frontend: Path | None) -> str:
+    """Return the development configuration for ``port`` instead of 8123.
 
     Home Assistant refuses to start normally without its frontend (it falls back to
     recovery mode), and the frontend's files are a large package nothing else needs.
-    Its ``development_repo`` option points it at ``headless_frontend``, an empty
-    build: the APIs all work, and the pages answer 404.
+    With a ``headless_frontend`` folder, its ``development_repo`` option points it at
+    that empty build: the APIs all work, and the pages answer 404. With ``None`` it
+    serves the real frontend (the ``home-assistant-frontend`` package, which must then
+    be installed), as a browser test needs.
     """
     config = load_yaml_dict(DEVELOPMENT_CONFIG)
     config.setdefault("homeassistant", {})["internal_url"] = f"http://127.0.0.1:{port}"
     config.setdefault("http", {})["server_port"] = port
-    config["frontend"] = {"development_repo": str(headless_frontend)}
+    config["frontend"] = (
+        {} if headless_frontend is None else {"development_repo": str(headless_frontend)}
+    )
     return dump(config)
 
 
@@ -227,10 +235,17 @@ class HomeAssistantProcess:
 
     Started with ``--skip-pip``: it installs nothing and reaches no package index, so a
     missing requirement shows up as a failed setup in the log instead of a download.
+
+    ``frontend=True`` serves the real web interface (see ``throwaway_configuration``)
+    and marks every onboarding step but the first as done beforehand: the pages send
+    the browser to the onboarding screens until all steps are done, and those later
+    steps set up integrations that go online. Creating the owner
+    (``HomeAssistantClient.onboard``) then completes onboarding.
     """
 
-    def __init__(self, *, port: int | None = None) -> None:
+    def __init__(self, *, port: int | None = None, frontend: bool = False) -> None:
         self.port = port if port is not None else free_port()
+        self.frontend = frontend
         self.url = f"http://127.0.0.1:{self.port}"
         self._directory = tempfile.TemporaryDirectory(prefix="volcengine-tts-ha-")
         self.config_dir = Path(self._directory.name)
@@ -258,8 +273,24 @@ class HomeAssistantProcess:
 
     async def start(self) -> None:
         """Write the configuration, start ``hass`` and wait until its HTTP API answers."""
-        headless_frontend = self.config_dir / "headless-frontend"
-        (headless_frontend / "hass_frontend").mkdir(parents=True)
+        headless_frontend: Path | None = None
+        if self.frontend:
+            storage = self.config_dir / ".storage"
+            storage.mkdir()
+            (storage / "onboarding").write_text(
+                json.dumps(
+                    {
+                        "version": ONBOARDING_STORAGE_VERSION,
+                        "minor_version": 1,
+                        "key": "onboarding",
+                        "data": {"done": ["core_config", "analytics", "integration"]},
+                    }
+                ),
+                encoding="utf-8",
+            )
+        else:
+            headless_frontend = self.config_dir / "headless-frontend"
+            (headless_frontend / "hass_frontend").mkdir(parents=True)
         (self.config_dir / "configuration.yaml").write_text(
             throwaway_configuration(self.port, headless_frontend), encoding="utf-8"
         )

@@ -1,0 +1,1 @@
+"""Browser tests: Playwright drives Home Assistant's real frontend (``scripts/browser-test``)."""
