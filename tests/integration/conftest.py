@@ -7,9 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from homeassistant.components import media_source
+from homeassistant.components.media_player import DOMAIN as MEDIA_PLAYER_DOMAIN
+from homeassistant.components.media_player import SERVICE_PLAY_MEDIA
 from homeassistant.const import CONF_ACCESS_TOKEN
-from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
 from custom_components.volcengine_tts.const import (
     CONF_APP_ID,
@@ -48,11 +52,23 @@ def protocol() -> str:
 
 
 @pytest.fixture
-def entry_data(emulator: Emulator, protocol: str) -> dict[str, Any]:
+def app_id() -> str:
+    """The entry's app id; override to use other credentials."""
+    return DEFAULT_APP_ID
+
+
+@pytest.fixture
+def access_token() -> str:
+    """The entry's access token; override to use other credentials."""
+    return DEFAULT_TOKEN
+
+
+@pytest.fixture
+def entry_data(emulator: Emulator, protocol: str, app_id: str, access_token: str) -> dict[str, Any]:
     """Config-entry data that points at the emulator."""
     return {
-        CONF_APP_ID: DEFAULT_APP_ID,
-        CONF_ACCESS_TOKEN: DEFAULT_TOKEN,
+        CONF_APP_ID: app_id,
+        CONF_ACCESS_TOKEN: access_token,
         CONF_PROTOCOL: protocol,
         CONF_RESOURCE_ID: "auto",
         CONF_CLUSTER: "volcano_tts",
@@ -61,13 +77,13 @@ def entry_data(emulator: Emulator, protocol: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def config_entry(hass: HomeAssistant, entry_data: dict[str, Any]) -> MockConfigEntry:
-    """A config entry for the emulator's demo account, added to Home Assistant."""
+def config_entry(hass: HomeAssistant, entry_data: dict[str, Any], app_id: str) -> MockConfigEntry:
+    """A config entry as the config flow creates it (the app id is its unique id)."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         version=2,
         title=DEFAULT_TITLE,
-        unique_id=DEFAULT_APP_ID,
+        unique_id=app_id,
         data=entry_data,
         options={CONF_VOICE: VOICE},
     )
@@ -92,3 +108,10 @@ def synthesized(emulator: Emulator) -> list[tuple[str, str]]:
     return [(request.voice, request.text) for request in emulator.requests] + [
         (session.speaker, "".join(session.texts)) for session in emulator.sessions if session.texts
     ]
+
+
+@pytest.fixture
+async def play_media_calls(hass: HomeAssistant) -> list[ServiceCall]:
+    """Capture what Home Assistant asks speakers to play (media sources resolved)."""
+    assert await async_setup_component(hass, media_source.DOMAIN, {})
+    return async_mock_service(hass, MEDIA_PLAYER_DOMAIN, SERVICE_PLAY_MEDIA)

@@ -31,13 +31,11 @@ from typing import Any
 
 import pytest
 from homeassistant.components import media_source
-from homeassistant.components.media_player import ATTR_MEDIA_CONTENT_ID, SERVICE_PLAY_MEDIA
-from homeassistant.components.media_player import DOMAIN as MEDIA_PLAYER_DOMAIN
+from homeassistant.components.media_player import ATTR_MEDIA_CONTENT_ID
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components import volcengine_tts
@@ -211,12 +209,6 @@ def _translated(key: str) -> re.Pattern[str]:
 def _cache_files(config_dir: Path) -> list[str]:
     cache = config_dir / "tts"
     return sorted(path.name for path in cache.iterdir()) if cache.exists() else []
-
-
-@pytest.fixture
-async def play_media_calls(hass: HomeAssistant) -> list[ServiceCall]:
-    assert await async_setup_component(hass, media_source.DOMAIN, {})
-    return async_mock_service(hass, MEDIA_PLAYER_DOMAIN, SERVICE_PLAY_MEDIA)
 
 
 async def _speak_and_fetch(

@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 import voluptuous_serialize
 from homeassistant.components import media_source
-from homeassistant.components.media_player import ATTR_MEDIA_CONTENT_ID, SERVICE_PLAY_MEDIA
-from homeassistant.components.media_player import DOMAIN as MEDIA_PLAYER_DOMAIN
+from homeassistant.components.media_player import ATTR_MEDIA_CONTENT_ID
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER
 from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import HomeAssistant, ServiceCall
@@ -32,7 +31,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util.ssl import get_default_context
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -46,7 +45,6 @@ from custom_components.volcengine_tts.const import (
     CONF_PROTOCOL,
     CONF_RESOURCE_ID,
     CONF_VOICE,
-    DEFAULT_TITLE,
     DOMAIN,
 )
 from custom_components.volcengine_tts.volcengine import (
@@ -86,43 +84,20 @@ def emulator_config() -> EmulatorConfig:
     return EmulatorConfig(accounts={APP_ID: Account(APP_ID, TOKEN)})
 
 
+@pytest.fixture
+def app_id() -> str:
+    return APP_ID
+
+
+@pytest.fixture
+def access_token() -> str:
+    return TOKEN
+
+
 @pytest.fixture(autouse=True)
 def debug_logs(caplog: pytest.LogCaptureFixture) -> None:
     """Capture every logger at DEBUG, from before the entry is set up."""
     caplog.set_level(logging.DEBUG)
-
-
-@pytest.fixture
-def entry_data(emulator: Emulator, protocol: str) -> dict[str, Any]:
-    return {
-        CONF_APP_ID: APP_ID,
-        CONF_ACCESS_TOKEN: TOKEN,
-        CONF_PROTOCOL: protocol,
-        CONF_RESOURCE_ID: "auto",
-        CONF_CLUSTER: "volcano_tts",
-        CONF_ENDPOINT: emulator.url,
-    }
-
-
-@pytest.fixture
-def config_entry(hass: HomeAssistant, entry_data: dict[str, Any]) -> MockConfigEntry:
-    """The entry as the config flow creates it: the app id is its unique id."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        version=2,
-        title=DEFAULT_TITLE,
-        unique_id=APP_ID,
-        data=entry_data,
-        options={CONF_VOICE: VOICE},
-    )
-    entry.add_to_hass(hass)
-    return entry
-
-
-@pytest.fixture
-async def play_media_calls(hass: HomeAssistant) -> list[ServiceCall]:
-    assert await async_setup_component(hass, media_source.DOMAIN, {})
-    return async_mock_service(hass, MEDIA_PLAYER_DOMAIN, SERVICE_PLAY_MEDIA)
 
 
 async def _speak_and_fetch(

@@ -13,10 +13,6 @@ import pytest
 from homeassistant.components import media_source, tts
 from homeassistant.components.media_player import (
     ATTR_MEDIA_CONTENT_ID,
-    SERVICE_PLAY_MEDIA,
-)
-from homeassistant.components.media_player import (
-    DOMAIN as MEDIA_PLAYER_DOMAIN,
 )
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import CONF_ACCESS_TOKEN
@@ -24,9 +20,8 @@ from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
-from homeassistant.setup import async_setup_component
 from mutagen.mp3 import MP3
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.volcengine_tts.const import DOMAIN
@@ -41,11 +36,11 @@ SPEAKER = "media_player.kitchen"
 MESSAGE = "洗衣机洗好了"
 
 
-@pytest.fixture
-async def play_media_calls(hass: HomeAssistant) -> list[ServiceCall]:
-    """Capture what Home Assistant asks speakers to play (media sources resolved)."""
-    assert await async_setup_component(hass, media_source.DOMAIN, {})
-    return async_mock_service(hass, MEDIA_PLAYER_DOMAIN, SERVICE_PLAY_MEDIA)
+async def _set_up_with_options(hass: HomeAssistant, entry: MockConfigEntry, **options: Any) -> None:
+    """Set the entry up with these options instead of the fixture's defaults."""
+    hass.config_entries.async_update_entry(entry, options=options)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
 
 
 async def _speak(
@@ -250,11 +245,7 @@ async def test_changing_a_default_changes_the_cache_key(
 async def test_voices_by_name_default_first_custom_last(
     hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
 ) -> None:
-    hass.config_entries.async_update_entry(
-        config_entry, options={"voice": VOICE, "custom_voices": ["S_myclone01"]}
-    )
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await _set_up_with_options(hass, config_entry, voice=VOICE, custom_voices=["S_myclone01"])
     entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
 
     chinese = entity.async_get_supported_voices("zh-Hans")
@@ -291,9 +282,7 @@ async def test_the_default_format_is_served_natively(
     config_entry: MockConfigEntry,
     play_media_calls: list[ServiceCall],
 ) -> None:
-    hass.config_entries.async_update_entry(config_entry, options={"voice": VOICE, "format": "wav"})
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await _set_up_with_options(hass, config_entry, voice=VOICE, format="wav")
     url = await _speak(hass, play_media_calls)
     assert url.endswith(".wav")
     status, audio = await _fetch(hass_client, url)
@@ -309,9 +298,7 @@ async def test_a_wav_failure_before_audio_sends_no_bytes(
     config_entry: MockConfigEntry,
     play_media_calls: list[ServiceCall],
 ) -> None:
-    hass.config_entries.async_update_entry(config_entry, options={"voice": VOICE, "format": "wav"})
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await _set_up_with_options(hass, config_entry, voice=VOICE, format="wav")
     emulator.faults.error_code = 3050
     status, body = await _fetch(hass_client, await _speak(hass, play_media_calls))
     assert status == HTTPStatus.INTERNAL_SERVER_ERROR
@@ -321,11 +308,9 @@ async def test_a_wav_failure_before_audio_sends_no_bytes(
 async def test_configured_defaults_keep_the_warm_session_usable(
     hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
 ) -> None:
-    hass.config_entries.async_update_entry(
-        config_entry, options={"voice": VOICE, "speed": 1.25, "sample_rate": 44100, "format": "wav"}
+    await _set_up_with_options(
+        hass, config_entry, voice=VOICE, speed=1.25, sample_rate=44100, format="wav"
     )
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
     entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
     for message in ("第一句。", "第二句。"):
         await entity.async_get_tts_audio(message, "zh-CN", entity.default_options)
