@@ -79,12 +79,13 @@ class ClientRequest:
     compressed: bool
 
 
-def _header(
+def encode_header(
     message_type: MessageType,
     flags: int,
     serialization: Serialization = Serialization.NONE,
     compression: Compression = Compression.NONE,
 ) -> bytes:
+    """Encode the 4-byte header every v1 and v3 server frame starts with."""
     return bytes(
         (
             PROTOCOL_VERSION << 4 | _BASE_HEADER_WORDS,
@@ -95,8 +96,13 @@ def _header(
     )
 
 
-def _check_header(frame: bytes) -> tuple[int, Compression]:
-    """Validate the header of a client frame; return the header length and compression."""
+def check_client_header(
+    frame: bytes, allowed_flags: frozenset[int] = frozenset({0})
+) -> tuple[int, int, Compression]:
+    """Validate a client frame's header; return header length, flags and compression.
+
+    v1 and v3 share the header; they differ only in the flags a client may set.
+    """
     if len(frame) < HEADER_WORD_BYTES:
         raise ProtocolError(f"frame of {len(frame)} bytes is shorter than the 4-byte header")
     version, header_words = frame[0] >> 4, frame[0] & 0x0F
@@ -107,14 +113,14 @@ def _check_header(frame: bytes) -> tuple[int, Compression]:
     message_type, flags = frame[1] >> 4, frame[1] & 0x0F
     if message_type != MessageType.FULL_CLIENT_REQUEST:
         raise ProtocolError(f"message type {message_type:#06b} is not a full client request")
-    if flags != 0:
+    if flags not in allowed_flags:
         raise ProtocolError(f"unexpected message flags {flags:#06b}")
     serialization, compression = frame[2] >> 4, frame[2] & 0x0F
     if serialization != Serialization.JSON:
         raise ProtocolError(f"serialization {serialization:#06b} is not JSON")
     if compression not in tuple(Compression):
         raise ProtocolError(f"unsupported compression {compression:#06b}")
-    return header_words * HEADER_WORD_BYTES, Compression(compression)
+    return header_words * HEADER_WORD_BYTES, flags, Compression(compression)
 
 
 def _payload(frame: bytes, header_length: int) -> bytes:
@@ -141,7 +147,7 @@ def _parse_json(raw: bytes) -> dict[str, Any]:
 
 def decode_client_request(frame: bytes) -> ClientRequest:
     """Decode a full client request; header extension words are skipped."""
-    header_length, compression = _check_header(frame)
+    header_length, _, compression = check_client_header(frame)
     raw = _payload(frame, header_length)
     if compression is Compression.GZIP:
         try:
@@ -153,7 +159,7 @@ def decode_client_request(frame: bytes) -> ClientRequest:
 
 def encode_ack() -> bytes:
     """Encode the audio-only ACK: flags 0 and no payload at all."""
-    return _header(MessageType.AUDIO_ONLY_RESPONSE, AudioFlags.ACK)
+    return encode_header(MessageType.AUDIO_ONLY_RESPONSE, AudioFlags.ACK)
 
 
 def encode_audio(sequence: int, audio: bytes) -> bytes:
@@ -161,7 +167,7 @@ def encode_audio(sequence: int, audio: bytes) -> bytes:
     if sequence <= 0:
         raise ValueError("a non-final audio frame needs a positive sequence number")
     return (
-        _header(MessageType.AUDIO_ONLY_RESPONSE, AudioFlags.POSITIVE_SEQUENCE)
+        encode_header(MessageType.AUDIO_ONLY_RESPONSE, AudioFlags.POSITIVE_SEQUENCE)
         + _SEQUENCE_AND_SIZE.pack(sequence, len(audio))
         + audio
     )
@@ -171,12 +177,12 @@ def encode_last_audio(sequence: int, audio: bytes, layout: LastFrameLayout) -> b
     """Encode the final audio frame; ``sequence`` is its (positive) position."""
     if layout == "no_sequence":
         return (
-            _header(MessageType.AUDIO_ONLY_RESPONSE, AudioFlags.LAST_NO_SEQUENCE)
+            encode_header(MessageType.AUDIO_ONLY_RESPONSE, AudioFlags.LAST_NO_SEQUENCE)
             + _U32.pack(len(audio))
             + audio
         )
     return (
-        _header(MessageType.AUDIO_ONLY_RESPONSE, AudioFlags.NEGATIVE_SEQUENCE)
+        encode_header(MessageType.AUDIO_ONLY_RESPONSE, AudioFlags.NEGATIVE_SEQUENCE)
         + _SEQUENCE_AND_SIZE.pack(-abs(sequence), len(audio))
         + audio
     )
@@ -192,7 +198,7 @@ def encode_error(
     serialization = Serialization.JSON if json_body else Serialization.NONE
     compression = Compression.GZIP if gzipped else Compression.NONE
     return (
-        _header(MessageType.ERROR, 0, serialization, compression)
+        encode_header(MessageType.ERROR, 0, serialization, compression)
         + _CODE_AND_SIZE.pack(code, len(body))
         + body
     )
@@ -202,5 +208,7 @@ def encode_frontend(payload: dict[str, Any]) -> bytes:
     """Encode a frontend-result frame carrying uncompressed JSON."""
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     return (
-        _header(MessageType.FRONTEND_RESPONSE, 0, Serialization.JSON) + _U32.pack(len(body)) + body
+        encode_header(MessageType.FRONTEND_RESPONSE, 0, Serialization.JSON)
+        + _U32.pack(len(body))
+        + body
     )

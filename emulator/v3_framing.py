@@ -19,12 +19,12 @@ from enum import IntEnum
 from typing import Any, Final
 
 from .framing import (
-    _BASE_HEADER_WORDS,
-    HEADER_WORD_BYTES,
-    PROTOCOL_VERSION,
     Compression,
     MessageType,
+    ProtocolError,
     Serialization,
+    check_client_header,
+    encode_header,
 )
 
 _U32: Final = struct.Struct(">I")
@@ -76,11 +76,8 @@ CONNECTION_EVENTS: Final = frozenset(
 """Events about the connection: no session id (the server's carry a connection id)."""
 
 _FIRST_SESSION_EVENT: Final = 100
+_CLIENT_FLAGS: Final = frozenset(Flags)
 """Undocumented client event numbers from here on are read with a session id, like 100–200."""
-
-
-class ProtocolError(ValueError):
-    """A client frame that does not follow the v3 protocol."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,44 +128,6 @@ class _Reader:
             raise ProtocolError(f"{len(self._frame) - self._offset} stray bytes after the payload")
 
 
-def _header(
-    message_type: MessageType,
-    flags: Flags,
-    serialization: Serialization,
-    compression: Compression = Compression.NONE,
-) -> bytes:
-    return bytes(
-        (
-            PROTOCOL_VERSION << 4 | _BASE_HEADER_WORDS,
-            message_type << 4 | flags,
-            serialization << 4 | compression,
-            0,
-        )
-    )
-
-
-def _check_header(frame: bytes) -> tuple[int, Flags, Compression]:
-    """Validate a client frame's header; return header length, flags and compression."""
-    if len(frame) < HEADER_WORD_BYTES:
-        raise ProtocolError(f"frame of {len(frame)} bytes is shorter than the 4-byte header")
-    version, header_words = frame[0] >> 4, frame[0] & 0x0F
-    if version != PROTOCOL_VERSION:
-        raise ProtocolError(f"unsupported protocol version {version}")
-    if header_words < _BASE_HEADER_WORDS:
-        raise ProtocolError("header size must be at least one 4-byte word")
-    message_type, flags = frame[1] >> 4, frame[1] & 0x0F
-    if message_type != MessageType.FULL_CLIENT_REQUEST:
-        raise ProtocolError(f"message type {message_type:#06b} is not a full client request")
-    if flags not in tuple(Flags):
-        raise ProtocolError(f"unexpected message flags {flags:#06b}")
-    serialization, compression = frame[2] >> 4, frame[2] & 0x0F
-    if serialization != Serialization.JSON:
-        raise ProtocolError(f"serialization {serialization:#06b} is not JSON")
-    if compression not in tuple(Compression):
-        raise ProtocolError(f"unsupported compression {compression:#06b}")
-    return header_words * HEADER_WORD_BYTES, Flags(flags), Compression(compression)
-
-
 def _parse_json(raw: bytes, compression: Compression) -> dict[str, Any]:
     if compression is Compression.GZIP:
         try:
@@ -197,7 +156,8 @@ def _carries_session_id(event: Event | int) -> bool:
 
 def decode_client_frame(frame: bytes) -> ClientFrame:
     """Decode a full-client request, with or without an event; header extensions are skipped."""
-    header_length, flags, compression = _check_header(frame)
+    header_length, raw_flags, compression = check_client_header(frame, _CLIENT_FLAGS)
+    flags = Flags(raw_flags)
     reader = _Reader(frame, header_length)
     event: Event | int | None = None
     session_id: str | None = None
@@ -234,7 +194,7 @@ def encode_connection_event(event: Event, connection_id: str, payload: dict[str,
     if event not in CONNECTION_EVENTS:
         raise ValueError(f"{event!r} is not a connection event")
     return (
-        _header(MessageType.FULL_SERVER_RESPONSE, Flags.WITH_EVENT, Serialization.JSON)
+        encode_header(MessageType.FULL_SERVER_RESPONSE, Flags.WITH_EVENT, Serialization.JSON)
         + _I32.pack(event)
         + _sized(connection_id.encode("utf-8"))
         + _sized(_json_bytes(payload))
@@ -246,7 +206,7 @@ def encode_session_event(event: Event, session_id: str, payload: dict[str, Any])
     if event in CONNECTION_EVENTS or event is Event.TTS_RESPONSE:
         raise ValueError(f"{event!r} is not a JSON session event")
     return (
-        _header(MessageType.FULL_SERVER_RESPONSE, Flags.WITH_EVENT, Serialization.JSON)
+        encode_header(MessageType.FULL_SERVER_RESPONSE, Flags.WITH_EVENT, Serialization.JSON)
         + _I32.pack(event)
         + _sized(session_id.encode("utf-8"))
         + _sized(_json_bytes(payload))
@@ -256,7 +216,7 @@ def encode_session_event(event: Event, session_id: str, payload: dict[str, Any])
 def encode_audio(session_id: str, audio: bytes) -> bytes:
     """Encode a TTSResponse (352) audio-only frame: raw serialization, no compression."""
     return (
-        _header(MessageType.AUDIO_ONLY_RESPONSE, Flags.WITH_EVENT, Serialization.NONE)
+        encode_header(MessageType.AUDIO_ONLY_RESPONSE, Flags.WITH_EVENT, Serialization.NONE)
         + _I32.pack(Event.TTS_RESPONSE)
         + _sized(session_id.encode("utf-8"))
         + _sized(audio)
@@ -267,7 +227,7 @@ def encode_error(code: int, message: str) -> bytes:
     """Encode an error frame: no event, u32 code, then ``{"status_code", "message"}`` JSON."""
     body = _json_bytes({"status_code": code, "message": message})
     return (
-        _header(MessageType.ERROR, Flags.NONE, Serialization.JSON)
+        encode_header(MessageType.ERROR, Flags.NONE, Serialization.JSON)
         + _CODE_AND_SIZE.pack(code, len(body))
         + body
     )
