@@ -16,12 +16,12 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from .errors import CONCURRENCY_QUOTA_EXCEEDED, V3Code, V3Error, invalid_params
+from .framing import ProtocolError
 from .sentences import SentenceBuffer
 from .state import Handshake, ServiceState, V3Link
 from .v3_framing import (
     ClientFrame,
     Event,
-    ProtocolError,
     decode_client_frame,
     encode_connection_event,
     encode_error,

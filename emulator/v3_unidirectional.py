@@ -16,12 +16,12 @@ from websockets.exceptions import ConnectionClosed
 
 from .audio import has_speech
 from .errors import CONCURRENCY_QUOTA_EXCEEDED, V3Code, V3Error, invalid_params
+from .framing import ProtocolError
 from .sentences import split_sentences
 from .state import Handshake, ServiceState, V3Link
 from .v3_framing import (
     ClientFrame,
     Event,
-    ProtocolError,
     decode_client_frame,
     encode_connection_event,
     encode_error,
