@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from emulator import Emulator, EmulatorConfig
+
+from .deprecations import DeprecationReports
+
+
+@pytest.fixture(autouse=True)
+def deprecation_reports() -> Iterator[DeprecationReports]:
+    """Fail any test during which Home Assistant reports a deprecated use by us.
+
+    On every Home Assistant target the suite runs on: what the newest release
+    reports is what our users' logs would show.
+    """
+    reports = DeprecationReports()
+    root = logging.getLogger()
+    root.addHandler(reports)
+    try:
+        yield reports
+    finally:
+        root.removeHandler(reports)
+    assert not reports.reports, "Home Assistant reported:\n" + "\n".join(reports.reports)
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import voluptuous_serialize
 from homeassistant.components import media_source
 from homeassistant.components.media_player import ATTR_MEDIA_CONTENT_ID
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER
@@ -25,7 +24,6 @@ from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
@@ -60,6 +58,7 @@ from custom_components.volcengine_tts.volcengine.bidirection import Bidirectiona
 from emulator import Account, Emulator, EmulatorConfig
 
 from .conftest import VOICE
+from .flows import form_input, frontend_flows
 
 APP_ID = "app-7f3a9c"
 TOKEN = "tok-SECRET-91b2"
@@ -305,11 +304,12 @@ async def test_diagnostics_leak_nothing(
 @PROTOCOLS
 async def test_config_flow_with_a_wrong_token_leaks_nothing(
     hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
     emulator: Emulator,
     caplog: pytest.LogCaptureFixture,
     protocol: str,
 ) -> None:
-    user_input = {
+    fields = {
         CONF_APP_ID: APP_ID,
         CONF_ACCESS_TOKEN: WRONG,
         CONF_PROTOCOL: protocol,
@@ -318,38 +318,38 @@ async def test_config_flow_with_a_wrong_token_leaks_nothing(
         CONF_VOICE: VOICE,
         CONF_ENDPOINT: emulator.url,
     }
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER, "show_advanced_options": True}
-    )
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    frontend = await frontend_flows(hass, hass_client)
+    result = await frontend.start()
+    result = await frontend.configure(result["flow_id"], form_input(**fields))
     assert result["errors"] == {"base": "invalid_auth"}
     _assert_form_hides_tokens(result)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**user_input, CONF_ACCESS_TOKEN: TOKEN}
+    result = await frontend.configure(
+        result["flow_id"], form_input(**{**fields, CONF_ACCESS_TOKEN: TOKEN})
     )
     await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["type"] == FlowResultType.CREATE_ENTRY
+    _assert_form_hides_tokens(result)
     _assert_nothing_leaks(hass, caplog)
 
 
 @PROTOCOLS
 async def test_reauth_leaks_nothing(
     hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
     emulator: Emulator,
     setup_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     emulator.config.accounts[APP_ID] = Account(APP_ID, ROTATED)
-    result = await setup_entry.start_reauth_flow(hass)
+    frontend = await frontend_flows(hass, hass_client)
+    flow_id = (await setup_entry.start_reauth_flow(hass))["flow_id"]
+    result = await frontend.show(flow_id)
+    assert result["step_id"] == "reauth_confirm"
     _assert_form_hides_tokens(result)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_ACCESS_TOKEN: WRONG}
-    )
+    result = await frontend.configure(flow_id, {CONF_ACCESS_TOKEN: WRONG})
     assert result["errors"] == {"base": "invalid_auth"}
     _assert_form_hides_tokens(result)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_ACCESS_TOKEN: ROTATED}
-    )
+    result = await frontend.configure(flow_id, {CONF_ACCESS_TOKEN: ROTATED})
     await hass.async_block_till_done()
     assert result["reason"] == "reauth_successful"
     assert setup_entry.data[CONF_ACCESS_TOKEN] == ROTATED
@@ -358,21 +358,22 @@ async def test_reauth_leaks_nothing(
 
 @PROTOCOLS
 async def test_reconfigure_form_hides_the_token(
-    hass: HomeAssistant, setup_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    setup_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    result = await setup_entry.start_reconfigure_flow(hass)
+    frontend = await frontend_flows(hass, hass_client)
+    result = await frontend.start(entry_id=setup_entry.entry_id)
     assert result["step_id"] == "reconfigure"
     shown = _assert_form_hides_tokens(result)
     assert APP_ID in shown  # defaults are part of what was checked: the app id is pre-filled
     _assert_nothing_leaks(hass, caplog)
 
 
-def _assert_form_hides_tokens(result: Any) -> str:
-    """The form as the frontend receives it (defaults included) never holds a token."""
-    fields = voluptuous_serialize.convert(
-        result["data_schema"], custom_serializer=cv.custom_serializer
-    )
-    shown = json.dumps([fields, result.get("errors"), result.get("description_placeholders")])
+def _assert_form_hides_tokens(result: dict[str, Any]) -> str:
+    """The flow step as the frontend receives it (defaults included) never holds a token."""
+    shown = json.dumps(result)
     for secret in (TOKEN, WRONG, ROTATED):
         assert secret not in shown
     return shown
@@ -497,23 +498,23 @@ REFUSED_ENDPOINTS = [
 async def test_config_flow_refuses_unsafe_endpoints(
     hass: HomeAssistant, emulator: Emulator, endpoint: str, protocol: str
 ) -> None:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER, "show_advanced_options": True}
-    )
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {
-            CONF_APP_ID: APP_ID,
-            CONF_ACCESS_TOKEN: TOKEN,
-            CONF_PROTOCOL: protocol,
-            CONF_RESOURCE_ID: "auto",
-            CONF_CLUSTER: "volcano_tts",
-            CONF_VOICE: VOICE,
-            CONF_ENDPOINT: endpoint,
-        },
+        form_input(
+            **{
+                CONF_APP_ID: APP_ID,
+                CONF_ACCESS_TOKEN: TOKEN,
+                CONF_PROTOCOL: protocol,
+                CONF_RESOURCE_ID: "auto",
+                CONF_CLUSTER: "volcano_tts",
+                CONF_VOICE: VOICE,
+                CONF_ENDPOINT: endpoint,
+            }
+        ),
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {CONF_ENDPOINT: "invalid_endpoint"}
+    assert result["errors"] == {"base": "invalid_endpoint"}
     assert hass.config_entries.async_entries(DOMAIN) == []
     assert emulator.connections == 0
 
