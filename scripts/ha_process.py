@@ -82,16 +82,18 @@ class ServiceSettings:
     cluster: str = "volcano_tts"
     label: str = "emulator"
 
-    def form(self) -> dict[str, str]:
-        """Return the setup form's fields (``endpoint`` needs advanced mode)."""
+    def form(self) -> dict[str, Any]:
+        """Return the setup form's fields (the connection ones in their collapsed section)."""
         return {
             "app_id": self.app_id,
             "access_token": self.access_token,
-            "protocol": self.protocol,
-            "resource_id": self.resource_id,
-            "cluster": self.cluster,
             "voice": self.voice,
-            "endpoint": self.endpoint,
+            "connection": {
+                "protocol": self.protocol,
+                "resource_id": self.resource_id,
+                "cluster": self.cluster,
+                "endpoint": self.endpoint,
+            },
         }
 
 
@@ -480,14 +482,14 @@ class HomeAssistantClient:
     # Config entries
 
     async def add_integration(self, settings: ServiceSettings) -> dict[str, Any]:
-        """Go through the setup form in advanced mode; return the created entry.
+        """Go through the setup form; return the created entry.
 
         Raises ``HomeAssistantError`` with the form's errors if it is shown again.
         """
         form = await self._rest_object(
             "POST",
             "/api/config/config_entries/flow",
-            {"handler": DOMAIN, "show_advanced_options": True},
+            {"handler": DOMAIN},
         )
         result = await self._rest_object(
             "POST",
@@ -598,16 +600,24 @@ class HomeAssistantClient:
 
 
 def filled_in(form: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """Answer a form as the frontend does: shown values (suggested or default), then ours."""
+    """Answer a form as the frontend does: shown values (suggested or default), then ours.
+
+    A form section (``expandable``) is answered as a nested object, its own
+    fields filled in the same way.
+    """
     answer: dict[str, Any] = {}
     for field_schema in form.get("data_schema", []):
         name = field_schema["name"]
         suggested = (field_schema.get("description") or {}).get("suggested_value")
-        if suggested is not None:
+        if field_schema.get("type") == "expandable":
+            answer[name] = filled_in({"data_schema": field_schema["schema"]}, changes.get(name, {}))
+        elif suggested is not None:
             answer[name] = suggested
         elif "default" in field_schema:
             answer[name] = field_schema["default"]
-    answer.update(changes)
+    answer.update(
+        {name: value for name, value in changes.items() if not isinstance(answer.get(name), dict)}
+    )  # sections were merged above
     return answer
 
 

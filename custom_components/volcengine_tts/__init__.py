@@ -114,7 +114,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -
         raise _setup_error(ConfigEntryNotReady if err.retryable else ConfigEntryError, err) from err
     async_clear_issues(hass, entry.entry_id)
     entry.runtime_data = VolcengineData(engine=engine)
-    entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -168,8 +167,3 @@ def _setup_error[E: HomeAssistantError](error_class: type[E], error: VolcengineE
 async def _close(engine: SynthesisEngine | None) -> None:
     if engine is not None:
         await engine.close()
-
-
-async def _async_reload_on_update(hass: HomeAssistant, entry: VolcengineConfigEntry) -> None:
-    """Apply changed options (e.g. the default voice) by reloading."""
-    await hass.config_entries.async_reload(entry.entry_id)

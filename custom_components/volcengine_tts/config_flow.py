@@ -6,9 +6,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
-from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
 from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -42,6 +48,7 @@ from .const import (
     PROTOCOL_V1,
     PROTOCOL_V3,
     RESOURCE_AUTO,
+    SECTION_CONNECTION,
 )
 from .errors import flow_error
 from .options import (
@@ -84,48 +91,75 @@ _RESOURCE_ID = SelectSelector(
 )
 
 
-def _connection_schema(
-    defaults: Mapping[str, Any],
-    *,
-    advanced: bool,
-    reconfigure: bool = False,
-    language: str = "en",
-) -> vol.Schema:
-    """Build the credentials form, pre-filled with the last values (never the token).
+def _connection_section(defaults: Mapping[str, Any]) -> section:
+    """Build the collapsed section of rarely changed settings, each with a working default."""
+    return section(
+        vol.Schema(
+            {
+                vol.Required(
+                    CONF_PROTOCOL, default=defaults.get(CONF_PROTOCOL, PROTOCOL_V3)
+                ): _PROTOCOL,
+                vol.Required(
+                    CONF_RESOURCE_ID, default=defaults.get(CONF_RESOURCE_ID, RESOURCE_AUTO)
+                ): _RESOURCE_ID,
+                vol.Required(
+                    CONF_CLUSTER, default=defaults.get(CONF_CLUSTER, DEFAULT_CLUSTER)
+                ): _TEXT,
+                vol.Required(
+                    CONF_ENDPOINT, default=defaults.get(CONF_ENDPOINT, DEFAULT_ENDPOINT)
+                ): _URL,
+            }
+        ),
+        {"collapsed": True},
+    )
 
-    When reconfiguring, the token may be left empty to keep the current one.
-    """
-    token = vol.Optional(CONF_ACCESS_TOKEN) if reconfigure else vol.Required(CONF_ACCESS_TOKEN)
-    fields: dict[vol.Marker, Any] = {
-        vol.Required(CONF_APP_ID, default=defaults.get(CONF_APP_ID, vol.UNDEFINED)): _TEXT,
-        token: _PASSWORD,
-        vol.Required(CONF_PROTOCOL, default=defaults.get(CONF_PROTOCOL, PROTOCOL_V3)): _PROTOCOL,
-        vol.Required(
-            CONF_RESOURCE_ID, default=defaults.get(CONF_RESOURCE_ID, RESOURCE_AUTO)
-        ): _RESOURCE_ID,
-        vol.Required(CONF_CLUSTER, default=defaults.get(CONF_CLUSTER, DEFAULT_CLUSTER)): _TEXT,
-    }
-    if not reconfigure:
-        fields[vol.Required(CONF_VOICE, default=defaults.get(CONF_VOICE, DEFAULT_VOICE))] = (
-            _voice_selector(language, [])
-        )
-    if advanced or reconfigure:
-        fields[
-            vol.Required(CONF_ENDPOINT, default=defaults.get(CONF_ENDPOINT, DEFAULT_ENDPOINT))
-        ] = _URL
-    return vol.Schema(fields)
+
+def _user_schema(defaults: Mapping[str, Any], language: str) -> vol.Schema:
+    """Build the first form: what every user has (credentials, a voice), the rest collapsed."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_APP_ID, default=defaults.get(CONF_APP_ID, vol.UNDEFINED)): _TEXT,
+            vol.Required(CONF_ACCESS_TOKEN): _PASSWORD,
+            vol.Required(CONF_VOICE, default=defaults.get(CONF_VOICE, DEFAULT_VOICE)): (
+                _voice_selector(language, [])
+            ),
+            vol.Required(SECTION_CONNECTION, default={}): _connection_section(
+                defaults.get(SECTION_CONNECTION, {})
+            ),
+        }
+    )
+
+
+def _reconfigure_schema(current: Mapping[str, Any]) -> vol.Schema:
+    """Build the same layout, pre-filled (never the token: left empty, it stays as it is)."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_APP_ID, default=current[CONF_APP_ID]): _TEXT,
+            vol.Optional(CONF_ACCESS_TOKEN): _PASSWORD,
+            vol.Required(SECTION_CONNECTION, default={}): _connection_section(current),
+        }
+    )
 
 
 def _entry_data(user_input: Mapping[str, Any], *, current_token: str = "") -> dict[str, Any]:
-    """Turn the form's input into config-entry data, trimmed."""
-    return {
+    """Turn the form's input into config-entry data, trimmed.
+
+    Only the chosen protocol's own field is kept: the resource id for v3, the
+    cluster for v1. A value typed into the other one would never be used.
+    """
+    connection = user_input[SECTION_CONNECTION]
+    protocol = connection[CONF_PROTOCOL]
+    data = {
         CONF_APP_ID: user_input[CONF_APP_ID].strip(),
         CONF_ACCESS_TOKEN: user_input.get(CONF_ACCESS_TOKEN, "").strip() or current_token,
-        CONF_PROTOCOL: user_input[CONF_PROTOCOL],
-        CONF_RESOURCE_ID: user_input[CONF_RESOURCE_ID].strip(),
-        CONF_CLUSTER: user_input[CONF_CLUSTER].strip(),
-        CONF_ENDPOINT: user_input.get(CONF_ENDPOINT, DEFAULT_ENDPOINT).strip(),
+        CONF_PROTOCOL: protocol,
+        CONF_ENDPOINT: connection[CONF_ENDPOINT].strip(),
     }
+    if protocol == PROTOCOL_V1:
+        data[CONF_CLUSTER] = connection[CONF_CLUSTER].strip() or DEFAULT_CLUSTER
+    else:
+        data[CONF_RESOURCE_ID] = connection[CONF_RESOURCE_ID].strip() or RESOURCE_AUTO
+    return data
 
 
 async def _async_check(data: Mapping[str, Any], voice: str) -> dict[str, str]:
@@ -135,7 +169,7 @@ async def _async_check(data: Mapping[str, Any], voice: str) -> dict[str, str]:
         engine = create_engine(data, {CONF_VOICE: voice})
         await async_validate(engine, voice)
     except InvalidEndpointError:
-        return {CONF_ENDPOINT: "invalid_endpoint"}
+        return {"base": "invalid_endpoint"}
     except VolcengineError as err:
         LOGGER.debug("Credential check failed: %s", err)
         return {"base": flow_error(err)}
@@ -174,11 +208,7 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
         return self.async_show_form(
             step_id="user",
-            data_schema=_connection_schema(
-                user_input or {},
-                advanced=self.show_advanced_options,
-                language=self.hass.config.language,
-            ),
+            data_schema=_user_schema(user_input or {}, self.hass.config.language),
             errors=errors,
         )
 
@@ -194,6 +224,7 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, CONF_ACCESS_TOKEN: user_input[CONF_ACCESS_TOKEN].strip()}
+            await self._async_check_same_account(data)
             errors = await _async_check(data, entry.options.get(CONF_VOICE, DEFAULT_VOICE))
             if not errors:
                 return self.async_update_reload_and_abort(entry, data=data)
@@ -206,26 +237,30 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the app id, protocol, resource or cluster, endpoint (and token)."""
+        """Change the protocol, resource or cluster, endpoint (and token) of this app."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _entry_data(user_input, current_token=entry.data[CONF_ACCESS_TOKEN])
-            if data[CONF_APP_ID] != entry.unique_id:
-                await self.async_set_unique_id(data[CONF_APP_ID])
-                self._abort_if_unique_id_configured()
+            await self._async_check_same_account(data)
             errors = await _async_check(data, entry.options.get(CONF_VOICE, DEFAULT_VOICE))
             if not errors:
-                return self.async_update_reload_and_abort(
-                    entry, unique_id=data[CONF_APP_ID], data=data
-                )
+                return self.async_update_reload_and_abort(entry, data=data)
+        current = {**entry.data, **(user_input or {})}
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=_connection_schema(
-                {**entry.data, **(user_input or {})}, advanced=True, reconfigure=True
-            ),
+            data_schema=_reconfigure_schema({**current, **current.get(SECTION_CONNECTION, {})}),
             errors=errors,
         )
+
+    async def _async_check_same_account(self, data: Mapping[str, Any]) -> None:
+        """Abort when the new credentials belong to another application.
+
+        An entry is one Volcengine application: another one is a new entry,
+        never a silent switch of this one (its options, voices and repairs).
+        """
+        await self.async_set_unique_id(data[CONF_APP_ID])
+        self._abort_if_unique_id_mismatch(reason="wrong_account")
 
 
 def _number(low: float, high: float, step: float, *, slider: bool = True) -> NumberSelector:
@@ -311,8 +346,12 @@ def _clean_options(user_input: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
     return options, errors
 
 
-class VolcengineOptionsFlow(OptionsFlow):
-    """Change the defaults every request starts from."""
+class VolcengineOptionsFlow(OptionsFlowWithReload):
+    """Change the defaults every request starts from.
+
+    Saving reloads the entry (the flow's own reload, not an update listener),
+    so a new default voice or format is in HA's cache key at once.
+    """
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the defaults; save them (the entry reloads, changing HA's cache key)."""

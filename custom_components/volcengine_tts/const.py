@@ -19,6 +19,8 @@ CONF_PROTOCOL: Final = "protocol"
 CONF_RESOURCE_ID: Final = "resource_id"
 CONF_MAX_CONCURRENCY: Final = "max_concurrency"
 CONF_CUSTOM_VOICES: Final = "custom_voices"
+SECTION_CONNECTION: Final = "connection"
+"""The collapsed form section with what only some users change (protocol, resource, endpoint)."""
 
 PROTOCOL_V3: Final = "v3"
 PROTOCOL_V1: Final = "v1"

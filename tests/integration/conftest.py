@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest.mock import AsyncMock, patch
 
 import pytest
 from homeassistant.components import media_source
@@ -15,6 +16,7 @@ from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
+from custom_components.volcengine_tts import async_setup_entry
 from custom_components.volcengine_tts.const import (
     CONF_APP_ID,
     CONF_CLUSTER,
@@ -89,6 +91,15 @@ def config_entry(hass: HomeAssistant, entry_data: dict[str, Any], app_id: str) -
     )
     entry.add_to_hass(hass)
     return entry
+
+
+@pytest.fixture
+def setup_calls() -> Iterator[AsyncMock]:
+    """Count the entry's set-ups (a reload is one more), still running the real one."""
+    with patch(
+        "custom_components.volcengine_tts.async_setup_entry", wraps=async_setup_entry
+    ) as calls:
+        yield calls
 
 
 @pytest.fixture

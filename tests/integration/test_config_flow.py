@@ -7,10 +7,10 @@ from typing import Any
 from unittest.mock import AsyncMock, patch
 
 import pytest
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, section
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.volcengine_tts.const import (
@@ -21,11 +21,15 @@ from custom_components.volcengine_tts.const import (
     CONF_RESOURCE_ID,
     CONF_VOICE,
     DEFAULT_ENDPOINT,
+    DEFAULT_VOICE,
     DOMAIN,
+    SECTION_CONNECTION,
+    VALIDATION_TEXT,
 )
 from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Account, Emulator, EmulatorConfig
 
-from .conftest import VOICE
+from .conftest import VOICE, synthesized
+from .flows import form_input, section_defaults
 
 
 def _free_port() -> int:
@@ -35,7 +39,7 @@ def _free_port() -> int:
 
 
 def _user_input(emulator: Emulator, **overrides: str) -> dict[str, Any]:
-    return {
+    fields = {
         CONF_APP_ID: DEFAULT_APP_ID,
         CONF_ACCESS_TOKEN: DEFAULT_TOKEN,
         CONF_PROTOCOL: "v3",
@@ -44,11 +48,12 @@ def _user_input(emulator: Emulator, **overrides: str) -> dict[str, Any]:
         CONF_VOICE: VOICE,
         CONF_ENDPOINT: emulator.url,
     } | overrides
+    return form_input(**fields)
 
 
-async def _start(hass: HomeAssistant, *, advanced: bool = True) -> dict[str, Any]:
+async def _start(hass: HomeAssistant) -> dict[str, Any]:
     return await hass.config_entries.flow.async_init(  # type: ignore[return-value]
-        DOMAIN, context={"source": SOURCE_USER, "show_advanced_options": advanced}
+        DOMAIN, context={"source": SOURCE_USER}
     )
 
 
@@ -71,9 +76,8 @@ async def test_user_step_creates_entry_after_a_real_synthesis(
         CONF_ACCESS_TOKEN: DEFAULT_TOKEN,
         CONF_PROTOCOL: "v3",
         CONF_RESOURCE_ID: "auto",
-        CONF_CLUSTER: "volcano_tts",
         CONF_ENDPOINT: emulator.url,
-    }
+    }  # v3: the cluster (a v1 field) is not kept
     assert result["options"] == {CONF_VOICE: VOICE}
     assert result["result"].unique_id == DEFAULT_APP_ID
     assert result["result"].version == 2
@@ -91,38 +95,54 @@ async def test_v1_protocol_uses_the_cluster(hass: HomeAssistant, emulator: Emula
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_PROTOCOL] == "v1"
+    assert result["data"][CONF_CLUSTER] == "volcano_tts"
+    assert CONF_RESOURCE_ID not in result["data"]  # a v3 field
     assert emulator.requests[0].voice == VOICE
     assert emulator.requests[0].token == DEFAULT_TOKEN
     assert emulator.sessions == []
 
 
-async def test_endpoint_field_only_in_advanced_mode(hass: HomeAssistant) -> None:
-    simple = await _start(hass, advanced=False)
-    advanced = await _start(hass, advanced=True)
-    assert CONF_ENDPOINT not in simple["data_schema"].schema
-    assert CONF_ENDPOINT in advanced["data_schema"].schema
-    voices = simple["data_schema"].schema[CONF_VOICE].config["options"]
+async def test_first_form_asks_only_for_credentials_and_a_voice(hass: HomeAssistant) -> None:
+    result = await _start(hass)
+    schema = result["data_schema"].schema
+    assert [str(key) for key in schema] == [
+        CONF_APP_ID,
+        CONF_ACCESS_TOKEN,
+        CONF_VOICE,
+        SECTION_CONNECTION,
+    ]
+    connection = schema[SECTION_CONNECTION]
+    assert isinstance(connection, section)
+    assert connection.options["collapsed"] is True
+    assert section_defaults(schema) == {
+        SECTION_CONNECTION: {},
+        CONF_VOICE: DEFAULT_VOICE,
+        CONF_PROTOCOL: "v3",
+        CONF_RESOURCE_ID: "auto",
+        CONF_CLUSTER: "volcano_tts",
+        CONF_ENDPOINT: DEFAULT_ENDPOINT,
+    }
+    voices = schema[CONF_VOICE].config["options"]
     assert {"value": VOICE, "label": "Shiny"} in voices  # by name; any id can be typed too
 
 
-async def test_simple_mode_uses_the_public_endpoint(hass: HomeAssistant) -> None:
-    result = await _start(hass, advanced=False)
+async def test_collapsed_section_left_alone_uses_the_public_endpoint(hass: HomeAssistant) -> None:
+    result = await _start(hass)
     with patch(
         "custom_components.volcengine_tts.config_flow.async_validate", AsyncMock()
     ) as validate:
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"],
-            {
-                CONF_APP_ID: "app",
-                CONF_ACCESS_TOKEN: "tok",
-                CONF_PROTOCOL: "v3",
-                CONF_RESOURCE_ID: "auto",
-                CONF_CLUSTER: "volcano_tts",
-                CONF_VOICE: VOICE,
-            },
+            {CONF_APP_ID: "app", CONF_ACCESS_TOKEN: "tok", CONF_VOICE: VOICE},
         )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"][CONF_ENDPOINT] == DEFAULT_ENDPOINT
+    assert result["data"] == {
+        CONF_APP_ID: "app",
+        CONF_ACCESS_TOKEN: "tok",
+        CONF_PROTOCOL: "v3",
+        CONF_RESOURCE_ID: "auto",
+        CONF_ENDPOINT: DEFAULT_ENDPOINT,
+    }
     engine = validate.call_args.args[0]
     assert engine.config.endpoint == DEFAULT_ENDPOINT
 
@@ -148,9 +168,9 @@ async def test_service_rejections_are_shown_on_the_form(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": error}
     # the form keeps what the user typed, except the token
-    schema = result["data_schema"].schema
-    defaults = {str(key): key.default() for key in schema if callable(key.default)}
+    defaults = section_defaults(result["data_schema"].schema)
     assert defaults[CONF_APP_ID] == overrides.get(CONF_APP_ID, DEFAULT_APP_ID)
+    assert defaults[CONF_RESOURCE_ID] == overrides.get(CONF_RESOURCE_ID, "auto")
 
 
 @pytest.mark.parametrize(
@@ -208,7 +228,7 @@ async def test_plain_ws_to_a_remote_host_is_refused(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], _user_input(emulator, **{CONF_ENDPOINT: "ws://openspeech.bytedance.com"})
     )
-    assert result["errors"] == {CONF_ENDPOINT: "invalid_endpoint"}
+    assert result["errors"] == {"base": "invalid_endpoint"}
     assert emulator.requests == []
 
 
@@ -281,25 +301,54 @@ async def test_reauth_replaces_the_token(
     assert config_entry.data[CONF_APP_ID] == DEFAULT_APP_ID
 
 
+async def test_reauth_reloads_exactly_once(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    setup_entry: MockConfigEntry,
+    setup_calls: AsyncMock,
+) -> None:
+    before = len(synthesized(emulator))
+    result = await setup_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCESS_TOKEN: DEFAULT_TOKEN}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reauth_successful"
+    assert setup_calls.await_count == 1
+    assert setup_entry.state is ConfigEntryState.LOADED
+    # billed: the flow's check and the one set-up's check, nothing more
+    assert synthesized(emulator)[before:] == [(VOICE, VALIDATION_TEXT)] * 2
+
+
 def _reconfigure_input(emulator: Emulator, **overrides: str) -> dict[str, Any]:
-    return {
+    fields = {
         CONF_APP_ID: DEFAULT_APP_ID,
         CONF_PROTOCOL: "v3",
         CONF_RESOURCE_ID: "auto",
         CONF_CLUSTER: "volcano_tts",
         CONF_ENDPOINT: emulator.url,
     } | overrides
+    return form_input(**fields)
+
+
+async def test_reconfigure_has_the_same_layout_without_the_voice(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    result = await setup_entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    schema = result["data_schema"].schema
+    assert [str(key) for key in schema] == [CONF_APP_ID, CONF_ACCESS_TOKEN, SECTION_CONNECTION]
+    assert schema[SECTION_CONNECTION].options["collapsed"] is True
+    defaults = section_defaults(schema)
+    assert defaults[CONF_APP_ID] == DEFAULT_APP_ID
+    assert defaults[CONF_ENDPOINT] == emulator.url  # the entry's own values, pre-filled
+    assert CONF_ACCESS_TOKEN not in defaults
 
 
 async def test_reconfigure_switches_protocol_and_keeps_the_token(
     hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
 ) -> None:
     result = await setup_entry.start_reconfigure_flow(hass)
-    assert result["step_id"] == "reconfigure"
-    schema = result["data_schema"].schema
-    assert CONF_ENDPOINT in schema
-    assert CONF_VOICE not in schema
-
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         _reconfigure_input(emulator, **{CONF_PROTOCOL: "v1", CONF_CLUSTER: "volcano_tts"}),
@@ -308,37 +357,62 @@ async def test_reconfigure_switches_protocol_and_keeps_the_token(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert setup_entry.data[CONF_PROTOCOL] == "v1"
+    assert setup_entry.data[CONF_CLUSTER] == "volcano_tts"
+    assert CONF_RESOURCE_ID not in setup_entry.data
     assert setup_entry.data[CONF_ACCESS_TOKEN] == DEFAULT_TOKEN
     assert emulator.requests  # the check and the reload spoke over v1
 
 
-async def test_reconfigure_to_another_app(
-    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+async def test_reconfigure_reloads_exactly_once(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    setup_entry: MockConfigEntry,
+    setup_calls: AsyncMock,
 ) -> None:
-    emulator.config.accounts["second-app"] = Account("second-app", "second-token")
+    before = len(synthesized(emulator))
     result = await setup_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _reconfigure_input(emulator, **{CONF_APP_ID: "second-app"})
+        result["flow_id"], _reconfigure_input(emulator, **{CONF_PROTOCOL: "v1"})
     )
-    assert result["errors"] == {"base": "invalid_auth"}  # the old token is not the new app's
+    await hass.async_block_till_done()
+    assert result["reason"] == "reconfigure_successful"
+    assert setup_calls.await_count == 1
+    assert setup_entry.state is ConfigEntryState.LOADED
+    assert synthesized(emulator)[before:] == [(VOICE, VALIDATION_TEXT)] * 2
+    assert len(emulator.requests) == 2  # both over v1, the new protocol
+
+
+async def test_reconfigure_refuses_another_app(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    """Issue 11 item 5: reconfigure never switches the entry to another account."""
+    emulator.config.accounts["second-app"] = Account("second-app", "second-token")
+    before = len(synthesized(emulator))
+    result = await setup_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         _reconfigure_input(
             emulator, **{CONF_APP_ID: "second-app", CONF_ACCESS_TOKEN: "second-token"}
         ),
     )
-    assert result["reason"] == "reconfigure_successful"
-    assert setup_entry.unique_id == "second-app"
-    assert setup_entry.data[CONF_ACCESS_TOKEN] == "second-token"
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_account"
+    assert setup_entry.unique_id == DEFAULT_APP_ID
+    assert setup_entry.data[CONF_APP_ID] == DEFAULT_APP_ID
+    assert setup_entry.data[CONF_ACCESS_TOKEN] == DEFAULT_TOKEN
+    assert len(synthesized(emulator)) == before  # nothing billed for a refused switch
 
 
 async def test_reconfigure_cannot_take_over_another_entry(
     hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
 ) -> None:
-    MockConfigEntry(domain=DOMAIN, unique_id="other-app", data={}).add_to_hass(hass)
+    other = MockConfigEntry(domain=DOMAIN, unique_id="other-app", data={})
+    other.add_to_hass(hass)
     result = await setup_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], _reconfigure_input(emulator, **{CONF_APP_ID: "other-app"})
     )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "wrong_account"
+    assert other.data == {}
+    assert setup_entry.unique_id == DEFAULT_APP_ID

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import AsyncMock
 
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -42,12 +43,13 @@ async def test_the_form_shows_voices_by_name(
 
 
 async def test_saving_options_reloads_with_the_new_defaults(
-    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry, setup_calls: AsyncMock
 ) -> None:
     result = await hass.config_entries.options.async_init(setup_entry.entry_id)
     result = await hass.config_entries.options.async_configure(result["flow_id"], _input())
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert setup_calls.await_count == 1  # the flow's own reload, once
     assert setup_entry.options == {
         "voice": "BV002_streaming",
         "speed": 1.25,
@@ -79,6 +81,7 @@ async def test_an_emotion_the_voice_lacks_is_refused(
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], _input(voice=EMOTIONAL, emotion="happy")
     )
+    await hass.async_block_till_done()  # the reload it schedules
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert setup_entry.options["emotion"] == "happy"
 
