@@ -13,6 +13,7 @@ from homeassistant.components.media_player import DOMAIN as MEDIA_PLAYER_DOMAIN
 from homeassistant.components.media_player import SERVICE_PLAY_MEDIA
 from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
@@ -108,6 +109,21 @@ async def setup_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> Moc
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+async def change_options(hass: HomeAssistant, entry: MockConfigEntry, **changes: Any) -> None:
+    """Change options as a user does: through the options flow, which reloads the entry."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    shown = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**shown, **changes}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result.get("errors")
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def synthesized(emulator: Emulator) -> list[tuple[str, str]]:

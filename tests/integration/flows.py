@@ -64,8 +64,13 @@ class FrontendFlows:
 
 
 async def frontend_flows(hass: HomeAssistant, hass_client: ClientSessionGenerator) -> FrontendFlows:
-    """Set up the REST API of config flows and return a browser's view of it."""
+    """Set up the REST API of config flows and return a browser's view of it.
+
+    As in a running Home Assistant, our dependency ``tts`` is set up before a
+    browser connects (the test client freezes the web app's routes).
+    """
     assert await async_setup_component(hass, "config", {})
+    assert await async_setup_component(hass, "tts", {})
     return FrontendFlows(await hass_client())
 
 

@@ -10,7 +10,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.volcengine_tts.const import CONF_ENDPOINT, CONF_VOICE, DOMAIN
 from emulator import Emulator
 
-from .conftest import synthesized
+from .conftest import change_options, synthesized
 
 
 async def test_setup_and_unload(
@@ -75,8 +75,7 @@ async def test_refused_endpoint_is_a_setup_error(
 async def test_option_change_reloads_with_the_new_voice(
     hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
 ) -> None:
-    hass.config_entries.async_update_entry(setup_entry, options={CONF_VOICE: "BV002_streaming"})
-    await hass.async_block_till_done()
+    await change_options(hass, setup_entry, **{CONF_VOICE: "BV002_streaming"})
     assert setup_entry.state is ConfigEntryState.LOADED
     assert synthesized(emulator)[-1][0] == "BV002_streaming"
 

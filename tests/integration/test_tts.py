@@ -29,7 +29,7 @@ from custom_components.volcengine_tts.options import wav_header
 from emulator import Emulator
 from emulator.audio import render_audio
 
-from .conftest import OTHER_VOICE, VOICE, synthesized
+from .conftest import OTHER_VOICE, VOICE, change_options, synthesized
 
 ENTITY_ID = "tts.volcengine_text_to_speech"
 SPEAKER = "media_player.kitchen"
@@ -229,8 +229,7 @@ async def test_changing_a_default_changes_the_cache_key(
     status, audio = await _fetch(hass_client, await _speak(hass, play_media_calls))
     assert audio.endswith(render_audio(MESSAGE, VOICE))
     # The user picks another default voice; the same announcement must not replay.
-    hass.config_entries.async_update_entry(setup_entry, options={"voice": OTHER_VOICE})
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await change_options(hass, setup_entry, voice=OTHER_VOICE)
     status, audio = await _fetch(hass_client, await _speak(hass, play_media_calls))
     assert status == HTTPStatus.OK
     assert audio.endswith(render_audio(MESSAGE, OTHER_VOICE))
