@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from awesomeversion import AwesomeVersion
+from homeassistant.const import __version__ as ha_version
 
 from custom_components.volcengine_tts import errors as ha_errors
 from custom_components.volcengine_tts.volcengine import errors as client_errors
@@ -82,6 +84,7 @@ def test_every_error_the_code_raises_is_translated(language: str) -> None:
         assert "{details}" in translations["exceptions"][key]["message"]
     flow_keys = set(ha_errors._FLOW_ERRORS.values()) | {"unknown"}
     assert flow_keys <= set(translations["config"]["error"])
+    assert flow_keys <= set(translations["options"]["error"])  # the options check the voice
 
 
 def test_every_client_error_class_has_a_translation() -> None:
@@ -173,3 +176,39 @@ def test_quality_scale_lists_every_rule_done_or_exempt_with_a_reason() -> None:
 def test_icons_cover_the_entity() -> None:
     icons = _load(INTEGRATION / "icons.json")
     assert icons["entity"]["tts"]["speech"]["default"].startswith("mdi:")
+
+
+def test_licence_is_apache_2_as_declared() -> None:
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in licence
+    assert "Version 2.0, January 2004" in licence
+    assert "END OF TERMS AND CONDITIONS" in licence  # the whole text, not a stub
+    assert 'license = "Apache-2.0"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert "Apache License 2.0" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_manifest_version_has_a_changelog_entry() -> None:
+    version = _load(INTEGRATION / "manifest.json")["version"]
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    headings = [line[3:].strip() for line in changelog.splitlines() if line.startswith("## ")]
+    assert headings[0] == version  # the newest entry is the release HACS installs
+
+
+def test_hacs_minimum_is_a_release_the_suite_proves() -> None:
+    """hacs.json's minimum is the minimum target (and no newer than what runs now)."""
+    minimum = _load(ROOT / "hacs.json")["homeassistant"]
+    requirements = (ROOT / "requirements_ha_minimum.txt").read_text(encoding="utf-8")
+    assert f"Home Assistant we support and prove: {minimum} " in requirements
+    assert AwesomeVersion(ha_version) >= AwesomeVersion(minimum)
+    assert f"Home Assistant {minimum}" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_github_workflows_run_the_ecosystem_checks_and_both_targets() -> None:
+    validate = (ROOT / ".github/workflows/validate.yml").read_text(encoding="utf-8")
+    assert "home-assistant/actions/hassfest@" in validate
+    assert "hacs/action@" in validate
+    assert "category: integration" in validate
+    tests = (ROOT / ".github/workflows/tests.yml").read_text(encoding="utf-8")
+    assert "scripts/test --ha ${{ matrix.target }}" in tests
+    assert "target: minimum" in tests
+    assert "target: newest" in tests
