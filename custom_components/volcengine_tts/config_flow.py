@@ -8,6 +8,7 @@ from typing import Any
 import voluptuous as vol
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
@@ -167,18 +168,24 @@ async def _async_check(data: Mapping[str, Any], voice: str) -> dict[str, str]:
     engine: SynthesisEngine | None = None
     try:
         engine = create_engine(data, {CONF_VOICE: voice})
-        await async_validate(engine, voice)
+        return await _async_speak_check(engine, voice)
     except InvalidEndpointError:
         return {"base": "invalid_endpoint"}
-    except VolcengineError as err:
-        LOGGER.debug("Credential check failed: %s", err)
-        return {"base": flow_error(err)}
-    except Exception:  # noqa: BLE001 - a config flow must answer with a form, never crash
-        LOGGER.exception("Unexpected error while checking the credentials")
-        return {"base": "unknown"}
     finally:
         if engine is not None:
             await engine.close()
+
+
+async def _async_speak_check(engine: SynthesisEngine, voice: str) -> dict[str, str]:
+    """Synthesize a short text through ``engine``; return form errors (empty when it worked)."""
+    try:
+        await async_validate(engine, voice)
+    except VolcengineError as err:
+        LOGGER.debug("Check of voice %s failed: %s", voice, err)
+        return {"base": flow_error(err)}
+    except Exception:  # noqa: BLE001 - a flow must answer with a form, never crash
+        LOGGER.exception("Unexpected error while checking the credentials")
+        return {"base": "unknown"}
     return {}
 
 
@@ -358,6 +365,10 @@ class VolcengineOptionsFlow(OptionsFlowWithReload):
         errors: dict[str, str] = {}
         if user_input is not None:
             options, errors = _clean_options(user_input)
+            if not errors and options[CONF_VOICE] != self.config_entry.options.get(
+                CONF_VOICE, DEFAULT_VOICE
+            ):
+                errors = await self._async_check_voice(options[CONF_VOICE])
             if not errors:
                 return self.async_create_entry(data=options)
         current = {
@@ -376,3 +387,16 @@ class VolcengineOptionsFlow(OptionsFlowWithReload):
             data_schema=self.add_suggested_values_to_schema(schema, current),
             errors=errors,
         )
+
+    async def _async_check_voice(self, voice: str) -> dict[str, str]:
+        """Speak with a new default voice before saving it, as set-up will.
+
+        A voice the application may not use would otherwise be saved, and the
+        reload that follows would fail and take the entity away. The loaded
+        entry's own engine (its warm connections, its concurrency limit) does
+        the check; an entry that is not loaded gets a throw-away one.
+        """
+        entry = self.config_entry
+        if entry.state is ConfigEntryState.LOADED:
+            return await _async_speak_check(entry.runtime_data.engine, voice)
+        return await _async_check(entry.data, voice)

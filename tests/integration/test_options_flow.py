@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 from unittest.mock import AsyncMock
 
+import pytest
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from emulator import Emulator
+from custom_components.volcengine_tts.const import VALIDATION_TEXT
+from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Account, Emulator, EmulatorConfig
 
 from .conftest import synthesized
 
@@ -90,3 +93,57 @@ async def test_a_voice_is_required(hass: HomeAssistant, setup_entry: MockConfigE
     result = await hass.config_entries.options.async_init(setup_entry.entry_id)
     result = await hass.config_entries.options.async_configure(result["flow_id"], _input(voice=" "))
     assert result["errors"] == {"voice": "voice_required"}
+
+
+@pytest.mark.parametrize(
+    "emulator_config",
+    [
+        EmulatorConfig(
+            accounts={
+                DEFAULT_APP_ID: Account(
+                    DEFAULT_APP_ID,
+                    DEFAULT_TOKEN,
+                    granted_voices=frozenset({"zh_female_cancan_mars_bigtts"}),
+                )
+            }
+        )
+    ],
+)
+async def test_a_default_voice_the_app_may_not_use_is_refused(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry, setup_calls: AsyncMock
+) -> None:
+    """Issue 11 item 7: the options check the new default voice, as set-up does."""
+    result = await hass.config_entries.options.async_init(setup_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], _input())
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "resource_not_granted"}
+    assert "BV002_streaming" in [session.speaker for session in emulator.sessions]  # tried
+    assert setup_calls.await_count == 0  # nothing saved, nothing reloaded
+    assert setup_entry.options == {"voice": "zh_female_cancan_mars_bigtts"}
+    assert setup_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("tts.volcengine_text_to_speech") is not None
+
+
+async def test_an_unchanged_voice_is_not_checked_again(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    """Only a new default voice costs a billed check."""
+    before = len(synthesized(emulator))
+    result = await hass.config_entries.options.async_init(setup_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], _input(voice="zh_female_cancan_mars_bigtts")
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert synthesized(emulator)[before:] == [("zh_female_cancan_mars_bigtts", VALIDATION_TEXT)]
+
+
+async def test_the_voice_of_an_entry_that_is_not_loaded_is_checked_on_its_own(
+    hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], _input())
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()  # the flow's reload sets it up
+    assert synthesized(emulator)[0] == ("BV002_streaming", VALIDATION_TEXT)
