@@ -350,14 +350,18 @@ class HomeAssistantProcess:
                 await process.wait()
         self._directory.cleanup()
 
-    def log_tail(self, lines: int = 40) -> str:
-        """Return the end of Home Assistant's log (or its console output if it never logged)."""
+    def log_text(self) -> str:
+        """Return Home Assistant's log so far (or its console output if it never logged)."""
         for name in (_LOG_NAME, _CONSOLE_NAME):
             path = self.config_dir / name
             if path.is_file() and path.stat().st_size:
-                text = path.read_text(encoding="utf-8", errors="replace")
-                return "\n".join(text.splitlines()[-lines:])
-        return "(Home Assistant wrote no log)"
+                return path.read_text(encoding="utf-8", errors="replace")
+        return ""
+
+    def log_tail(self, lines: int = 40) -> str:
+        """Return the end of Home Assistant's log (or its console output if it never logged)."""
+        text = self.log_text()
+        return "\n".join(text.splitlines()[-lines:]) if text else "(Home Assistant wrote no log)"
 
     def print_log_tail(self) -> None:
         """Show why Home Assistant failed: the end of its log, on stderr."""

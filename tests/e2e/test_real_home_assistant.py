@@ -32,6 +32,7 @@ from scripts.ha_process import (
     HomeAssistantClient,
     HomeAssistantProcess,
 )
+from tests.deprecations import REPORT
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.asyncio(loop_scope="module")]
 
@@ -148,6 +149,23 @@ async def test_audio_streams_out_while_it_is_being_synthesized(
     assert session.resource_id == "seed-tts-2.0"
     assert len(session.texts) > 1  # sentence by sentence
     assert "".join(session.texts) == text
+
+
+async def test_the_log_reports_no_deprecated_use_after_setup_and_options(
+    deployment: Deployment,
+) -> None:
+    """A user's log, after set-up, speaking and an options change (the tests above).
+
+    Home Assistant's own loggers only, as in the suite's guard (tests/deprecations.py).
+    """
+    log = deployment.home_assistant.log_text()
+    assert "Setting up volcengine_tts" in log  # the log is the real one
+    reports = [
+        line
+        for line in log.splitlines()
+        if "[homeassistant" in line and "volcengine_tts" in line and REPORT.search(line)
+    ]
+    assert reports == []
 
 
 def _wait_for_validation_with(voice: str) -> Callable[[Emulator], Awaitable[None]]:
