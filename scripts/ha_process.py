@@ -431,7 +431,26 @@ class HomeAssistantClient:
                 data={"grant_type": "authorization_code", "code": code, "client_id": client_id},
             ) as response:
                 token = _object(await _json(response))["access_token"]
-        return cls(url, str(token))
+        client = cls(url, str(token))
+        await client.keep_http_settings()
+        return client
+
+    async def keep_http_settings(self) -> None:
+        """Confirm the throw-away HTTP settings, where Home Assistant asks for it.
+
+        Since 2026.10 Home Assistant moves ``http:`` from YAML into its storage as
+        an unconfirmed trial: the owner sees a "Confirm new HTTP server
+        configuration" dialog, and without an answer it reverts (restarting)
+        five minutes later. Older releases know no such trial, nor the command.
+        """
+        try:
+            settings = _object(await self.command("http/config"))
+        except HomeAssistantError as err:
+            if "unknown_command" in str(err):
+                return
+            raise
+        if settings.get("pending") is not None:
+            await self.command("http/config/promote")
 
     async def __aenter__(self) -> Self:
         return self

@@ -124,7 +124,7 @@ def _user_schema(defaults: Mapping[str, Any], language: str) -> vol.Schema:
             vol.Required(CONF_VOICE, default=defaults.get(CONF_VOICE, DEFAULT_VOICE)): (
                 _voice_selector(language, [])
             ),
-            vol.Required(SECTION_CONNECTION, default={}): _connection_section(
+            vol.Required(SECTION_CONNECTION): _connection_section(
                 defaults.get(SECTION_CONNECTION, {})
             ),
         }
@@ -137,7 +137,7 @@ def _reconfigure_schema(current: Mapping[str, Any]) -> vol.Schema:
         {
             vol.Required(CONF_APP_ID, default=current[CONF_APP_ID]): _TEXT,
             vol.Optional(CONF_ACCESS_TOKEN): _PASSWORD,
-            vol.Required(SECTION_CONNECTION, default={}): _connection_section(current),
+            vol.Required(SECTION_CONNECTION): _connection_section(current),
         }
     )
 

@@ -152,6 +152,11 @@ async def _log_in(page: Page, url: str) -> None:
     await _shot(page, "02-logged-in")
 
 
+def _field(page: Page, label: str) -> Locator:
+    """A form's text field by its label (newer frontends mark required ones with a ``*``)."""
+    return page.get_by_role("textbox", name=re.compile(rf"^{re.escape(label)}\*?$"))
+
+
 async def _add_integration(page: Page, endpoint: str) -> None:
     """Settings → Devices & services → Add integration → Volcengine, fill in the form."""
     from playwright.async_api import expect
@@ -165,17 +170,19 @@ async def _add_integration(page: Page, endpoint: str) -> None:
     await _shot(page, "03-add-integration-search")
     await brands.get_by_text("Volcengine TTS").click()
     await expect(page.get_by_text("Connect to Volcengine text-to-speech").first).to_be_visible()
-    await page.get_by_label("App ID").fill("emulator-app")
-    await page.get_by_label("Access token").fill("emulator-token")
+    await _field(page, "App ID").fill("emulator-app")
+    await _field(page, "Access token").fill("emulator-token")
     # Protocol, resource and endpoint wait in a collapsed section: open it.
-    endpoint_field = page.get_by_label("Service endpoint")
+    endpoint_field = _field(page, "Service endpoint")
     await expect(endpoint_field).to_be_hidden()
     await page.get_by_text("Protocol, resource and endpoint").first.click()
     await endpoint_field.fill(endpoint)
     await _shot(page, "04-config-flow-form")
     await page.get_by_role("button", name="Submit").click()
-    # Success: Home Assistant offers to name the new device and pick its area.
-    await expect(page.get_by_text("Device created").first).to_be_visible()
+    # Success: Home Assistant offers to name the new device and pick its area
+    # ("Device created" up to 2026.9, "Name and assign" since).
+    created = page.get_by_text(re.compile(r"Device created|Name and assign"))
+    await expect(created.first).to_be_visible()
     await _shot(page, "05-config-flow-created")
     await page.get_by_role("button", name=re.compile("finish", re.IGNORECASE)).click()
     await expect(page.get_by_text("Volcengine TTS", exact=True).first).to_be_visible()
@@ -197,7 +204,8 @@ async def _see_voice_names(page: Page) -> None:
     await expect(page.get_by_text("Shiny", exact=True).first).to_be_visible()
     await _shot(page, "09-options-voice-names")
     # The list's search finds voices by name: 灿灿 is "Cancan" in the other voices.
-    await page.get_by_label("Search | Add custom item").fill("Cancan")
+    search = "Search | Add custom item"  # its label, or since 2026.10 its placeholder
+    await page.get_by_label(search).or_(page.get_by_placeholder(search)).first.fill("Cancan")
     await expect(page.get_by_text(re.compile("Cancan")).first).to_be_visible()
     await _shot(page, "10-options-voice-search")
     await page.keyboard.press("Escape")  # the list

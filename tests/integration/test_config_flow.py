@@ -115,7 +115,6 @@ async def test_first_form_asks_only_for_credentials_and_a_voice(hass: HomeAssist
     assert isinstance(connection, section)
     assert connection.options["collapsed"] is True
     assert section_defaults(schema) == {
-        SECTION_CONNECTION: {},
         CONF_VOICE: DEFAULT_VOICE,
         CONF_PROTOCOL: "v3",
         CONF_RESOURCE_ID: "auto",
@@ -133,7 +132,7 @@ async def test_collapsed_section_left_alone_uses_the_public_endpoint(hass: HomeA
     ) as validate:
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"],
-            {CONF_APP_ID: "app", CONF_ACCESS_TOKEN: "tok", CONF_VOICE: VOICE},
+            form_input(**{CONF_APP_ID: "app", CONF_ACCESS_TOKEN: "tok", CONF_VOICE: VOICE}),
         )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {
