@@ -29,7 +29,10 @@ from .bidirection import (
 from .client import V1Client
 from .errors import InvalidInputError, MessageTooLongError, ProtocolError, VolcengineError
 from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, Credentials, VoiceSettings
-from .pool import ConnectionPool, QueueFullError, QueueTimeoutError, take_warm_session
+from .pool import ConnectionPool, take_warm_session
+from .replay import TextReplay
+from .slots import RequestSlots
+from .tasks import stop
 from .text import is_speakable, pack_gradually, split_text_gradually, stream_sentences
 from .transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_ENDPOINT, DEFAULT_RECEIVE_TIMEOUT
 
@@ -95,7 +98,7 @@ class SynthesisEngine:
             queue_limit=self.config.queue_limit,
             queue_timeout=self.config.queue_timeout,
         )
-        self._v1_slots = _Slots(
+        self._v1_slots = RequestSlots(
             self.config.max_concurrency, self.config.queue_limit, self.config.queue_timeout
         )
         self.recent_errors: deque[dict[str, Any]] = deque(maxlen=RECENT_ERRORS)
@@ -110,7 +113,7 @@ class SynthesisEngine:
         self, text: str | AsyncIterable[str], settings: VoiceSettings
     ) -> AsyncGenerator[bytes]:
         """Yield audio for ``text`` — a whole string or fragments still arriving."""
-        pieces = _Replay(self._pieces(text))
+        pieces = TextReplay(self._pieces(text))
         try:
             async with contextlib.aclosing(self._stream_with_retries(pieces, settings)) as audio:
                 async for chunk in audio:
@@ -119,7 +122,7 @@ class SynthesisEngine:
             await pieces.close()
 
     async def _stream_with_retries(
-        self, pieces: _Replay, settings: VoiceSettings
+        self, pieces: TextReplay, settings: VoiceSettings
     ) -> AsyncGenerator[bytes]:
         attempt = 0
         while True:
@@ -186,7 +189,7 @@ class SynthesisEngine:
                 f"{self.config.max_message_chars} are accepted"
             )
 
-    def _stream_once(self, pieces: _Replay, settings: VoiceSettings) -> AsyncGenerator[bytes]:
+    def _stream_once(self, pieces: TextReplay, settings: VoiceSettings) -> AsyncGenerator[bytes]:
         if self.config.protocol == "v1":
             return self._stream_v1(pieces.replay(), settings)
         return self._stream_v3(pieces.replay(), settings)
@@ -227,7 +230,7 @@ class SynthesisEngine:
                     raise sender.exception() from None  # type: ignore[misc]
                 raise
             finally:
-                await _stop(sender)
+                await stop(sender)
                 await pieces.aclose()
                 if session.state is not SessionState.DONE:
                     await session.cancel()
@@ -295,92 +298,3 @@ async def _send_pieces(
         connection.mark_broken()
         await connection.close()
         raise
-
-
-async def _stop(task: asyncio.Task[None]) -> None:
-    if not task.done():
-        task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task
-
-
-class _Replay:
-    """Text pieces that a retry can run through again.
-
-    A pump task reads the source into a buffer, so cancelling one attempt's
-    reader never cancels the source itself (Home Assistant's message stream
-    would not survive that).
-    """
-
-    def __init__(self, source: AsyncIterator[str]) -> None:
-        self._source = source
-        self._seen: list[str] = []
-        self._done = False
-        self._error: BaseException | None = None
-        self._changed = asyncio.Event()
-        self._pump: asyncio.Task[None] | None = None
-
-    async def replay(self) -> AsyncGenerator[str]:
-        """Yield the pieces seen so far, then the rest as the source produces them."""
-        if self._pump is None:
-            self._pump = asyncio.get_running_loop().create_task(self._read_source())
-        index = 0
-        while True:
-            if index < len(self._seen):
-                index += 1
-                yield self._seen[index - 1]
-            elif self._done:
-                if self._error is not None:
-                    raise self._error
-                return
-            else:
-                self._changed.clear()
-                await self._changed.wait()
-
-    async def close(self) -> None:
-        """Stop reading the source (the request is over)."""
-        if self._pump is not None:
-            await _stop(self._pump)
-
-    async def _read_source(self) -> None:
-        try:
-            async for piece in self._source:
-                self._seen.append(piece)
-                self._changed.set()
-        except asyncio.CancelledError:
-            raise
-        except BaseException as err:  # noqa: BLE001 - handed to the reader, which raises it
-            self._error = err
-        finally:
-            self._done = True
-            self._changed.set()
-
-
-class _Slots:
-    """At most ``size`` v1 requests at once; a bounded, timed queue for the rest."""
-
-    def __init__(self, size: int, queue_limit: int, queue_timeout: float) -> None:
-        self._semaphore = asyncio.Semaphore(size)
-        self._queue_limit = queue_limit
-        self._queue_timeout = queue_timeout
-        self._waiting = 0
-
-    @contextlib.asynccontextmanager
-    async def hold(self) -> AsyncIterator[None]:
-        """Hold one slot for the duration of the block."""
-        if self._semaphore.locked() and self._waiting >= self._queue_limit:
-            raise QueueFullError(f"{self._waiting} requests are already waiting")
-        self._waiting += 1
-        try:
-            async with asyncio.timeout(self._queue_timeout):
-                await self._semaphore.acquire()
-        except TimeoutError as err:
-            raise QueueTimeoutError(
-                f"No request slot became free within {self._queue_timeout:g} s"
-            ) from err
-        finally:
-            self._waiting -= 1
-        try:
-            yield
-        finally:
-            self._semaphore.release()
