@@ -184,12 +184,14 @@ class BidirectionalConnection:
         return not self._broken and self._connection.is_open
 
     @property
-    def pending_session(self) -> BidirectionalSession | None:
-        """A session begun ahead of need and not used yet, if any."""
+    def reusable(self) -> bool:
+        """Whether the next request may have this connection: it works and its session is done.
+
+        The one keep-or-discard check: a session cut off half-way (cancelled,
+        failed to confirm its cancellation) leaves the connection unusable.
+        """
         session = self._session
-        if session is not None and session.state is not SessionState.DONE and not session.used:
-            return session
-        return None
+        return self.is_usable and (session is None or session.state is SessionState.DONE)
 
     async def begin_session(self, settings: VoiceSettings) -> BidirectionalSession:
         """Send StartSession without waiting for the answer."""
@@ -275,7 +277,6 @@ class BidirectionalSession:
         self.settings = settings
         self.session_id = session_id
         self.state = SessionState.STARTING
-        self.used = False
         self.usage: dict[str, Any] = {}
 
     def payload(self, event: Event, text: str | None = None) -> dict[str, Any]:
@@ -320,7 +321,6 @@ class BidirectionalSession:
 
     async def send_text(self, text: str) -> None:
         """Send one piece of text (TaskRequest); the server cuts it into sentences."""
-        self.used = True
         await self._connection.send(
             encode_event(
                 Event.TASK_REQUEST,
@@ -331,7 +331,6 @@ class BidirectionalSession:
 
     async def finish(self) -> None:
         """Say that no more text follows (FinishSession)."""
-        self.used = True
         if self.state in (SessionState.STARTING, SessionState.STARTED):
             await self._connection.send(
                 encode_event(Event.FINISH_SESSION, session_id=self.session_id)
@@ -341,7 +340,6 @@ class BidirectionalSession:
 
     async def audio(self) -> AsyncGenerator[bytes]:
         """Yield audio until SessionFinished; SessionFailed and errors raise."""
-        self.used = True
         await self.wait_started()
         while self.state is not SessionState.DONE:
             frame = await self._next_own_event()
@@ -373,6 +371,11 @@ class BidirectionalSession:
             _LOGGER.debug("CancelSession of %s failed: %s", self.session_id, err)
             self._connection.mark_broken()
             self.state = SessionState.DONE
+
+    async def abort(self) -> None:
+        """Close the connection now: the reader stops at once, nothing is reused."""
+        self._connection.mark_broken()
+        await self._connection.close()
 
     async def _next_own_event(self) -> EventFrame:
         """Receive events, skipping late ones of earlier sessions on this connection."""

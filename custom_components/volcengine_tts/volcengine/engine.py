@@ -22,17 +22,15 @@ from typing import Any, Final, Literal
 
 from .bidirection import (
     BidirectionalConnection,
-    BidirectionalSession,
-    SessionState,
     resource_id_for_voice,
 )
 from .client import V1Client
 from .errors import InvalidInputError, MessageTooLongError, ProtocolError, VolcengineError
+from .exchange import V3Exchange
 from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, Credentials, VoiceSettings
-from .pool import ConnectionPool, take_warm_session
+from .pool import ConnectionPool
 from .replay import TextReplay
 from .slots import RequestSlots
-from .tasks import stop
 from .text import is_speakable, pack_gradually, split_text_gradually, stream_sentences
 from .transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_ENDPOINT, DEFAULT_RECEIVE_TIMEOUT
 
@@ -214,26 +212,11 @@ class SynthesisEngine:
     ) -> AsyncGenerator[bytes]:
         resource_id = self.config.resource_id or resource_id_for_voice(settings.voice)
         warm = self._warm_settings(resource_id)
-        async with self._pool.lease(resource_id, warm=warm) as connection:
-            session = await take_warm_session(connection, settings, self._pool)
-            sender = asyncio.create_task(_send_pieces(connection, session, pieces))
-            try:
-                async with contextlib.aclosing(session.audio()) as audio:
-                    async for chunk in audio:
-                        yield chunk
-                await sender
-            except VolcengineError:
-                # A failing text source closes the connection to stop us: its
-                # own error, not the closed connection, is what happened.
-                await asyncio.wait({sender}, timeout=self.config.receive_timeout)
-                if sender.done() and not sender.cancelled() and sender.exception():
-                    raise sender.exception() from None  # type: ignore[misc]
-                raise
-            finally:
-                await stop(sender)
-                await pieces.aclose()
-                if session.state is not SessionState.DONE:
-                    await session.cancel()
+        async with self._pool.lease(resource_id, settings, warm=warm) as session:
+            exchange = V3Exchange(session, pieces, sender_grace=self.config.receive_timeout)
+            async with contextlib.aclosing(exchange.audio()) as audio:
+                async for chunk in audio:
+                    yield chunk
 
     def _warm_settings(self, resource_id: str) -> VoiceSettings | None:
         warm = self.config.warm_settings
@@ -275,26 +258,3 @@ class SynthesisEngine:
                 "log_id": error.log_id,
             }
         )
-
-
-async def _send_pieces(
-    connection: BidirectionalConnection,
-    session: BidirectionalSession,
-    pieces: AsyncIterator[str],
-) -> None:
-    """Feed text to a session, then finish it.
-
-    If the text source fails (say, the LLM stream breaks), the connection is
-    closed so the audio reader stops at once instead of waiting for a timeout.
-    """
-    try:
-        async for piece in pieces:
-            await session.send_text(piece)
-            await asyncio.sleep(0)  # let audio flow while a long text is sent
-        await session.finish()
-    except asyncio.CancelledError:
-        raise
-    except BaseException:
-        connection.mark_broken()
-        await connection.close()
-        raise

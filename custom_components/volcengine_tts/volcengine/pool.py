@@ -5,9 +5,12 @@ Volcengine counts every open connection against the account's concurrency
 ``max_size``; requests beyond that wait in a bounded queue, and connections
 idle for ``idle_timeout`` seconds are closed.
 
-After a request, a session for the most likely next request (the default
-voice settings) is begun on the connection, so a warm request only pays for
-its TaskRequest's round trip.
+After a request, a session for the most likely next request is begun on the
+connection, so a warm request only pays for its TaskRequest's round trip.
+
+Every counter changes without a suspension point between the change and the
+``try`` that undoes it, so a cancellation anywhere (the caller gave up, Home
+Assistant is stopping) never loses a slot or leaves a socket open.
 """
 
 from __future__ import annotations
@@ -45,9 +48,17 @@ class QueueTimeoutError(VolcengineTimeoutError):
     retryable = False
 
 
+class PoolClosedError(VolcengineConnectionError):
+    """The engine was closed (the entry unloads) while the request waited or started."""
+
+    retryable = False
+
+
 @dataclass(slots=True)
 class _Idle:
     connection: BidirectionalConnection
+    warm: BidirectionalSession | None = None
+    """The session begun ahead of need on this connection, if any."""
     closer: asyncio.TimerHandle | None = None
 
 
@@ -65,7 +76,7 @@ class PoolStatistics:
 
 
 class ConnectionPool:
-    """Lend started v3 connections, one request at a time each."""
+    """Lend sessions on started v3 connections, one request at a time each."""
 
     def __init__(
         self,
@@ -85,7 +96,8 @@ class ConnectionPool:
         self._leased = 0
         self._opening = 0
         self._waiters = 0
-        self._changed = asyncio.Condition()
+        self._changed = asyncio.Event()
+        self._closed = False
         self._closing: set[asyncio.Task[None]] = set()
         self.statistics = PoolStatistics()
 
@@ -107,65 +119,74 @@ class ConnectionPool:
 
     @asynccontextmanager
     async def lease(
-        self, resource_id: str, *, warm: VoiceSettings | None = None
-    ) -> AsyncIterator[BidirectionalConnection]:
-        """Lend a started connection for ``resource_id``; give it back afterwards.
+        self, resource_id: str, settings: VoiceSettings, *, warm: VoiceSettings | None = None
+    ) -> AsyncIterator[BidirectionalSession]:
+        """Lend a session with ``settings`` on a connection for ``resource_id``.
 
-        ``warm`` is what the next request will most likely ask for: a session
-        with those settings is begun on the connection when it comes back.
-        A connection the caller marked broken is closed instead of kept.
+        The connection's warm session is used when its settings match. When
+        the block ends, the connection is kept only if it is ``reusable`` (it
+        works and the session is done); then a session with ``warm`` (what
+        the next request will most likely ask for) is begun on it.
         """
-        connection = await self._acquire(resource_id)
+        idle = await self._acquire(resource_id)
         try:
-            yield connection
+            yield await self._session_on(idle, settings)
         finally:
-            await self._release(connection, warm)
+            await self._release(idle.connection, warm)
 
     async def close(self) -> None:
-        """Close every idle connection (lent ones close when given back)."""
-        self.max_size = 0
+        """Close every idle connection and refuse new and waiting requests at once.
+
+        Lent connections close when they are given back.
+        """
+        self._closed = True
+        await self.release_idle()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+
+    async def release_idle(self) -> None:
+        """Close the idle connections now; later requests open new ones."""
         idle, self._idle = self._idle, []
         for entry in idle:
             if entry.closer:
                 entry.closer.cancel()
+        self._notify()
         await asyncio.gather(*(entry.connection.close() for entry in idle), return_exceptions=True)
-        if self._closing:
-            await asyncio.gather(*self._closing, return_exceptions=True)
 
-    async def _acquire(self, resource_id: str) -> BidirectionalConnection:
+    async def _acquire(self, resource_id: str) -> _Idle:
         deadline: float | None = None  # set when this request first has to wait
-        async with self._changed:
-            while True:
-                connection = self._take_idle(resource_id)
-                if connection is not None:
-                    self._leased += 1
-                    self.statistics.reused += 1
-                    return connection
-                if self.open_connections < self.max_size:
-                    self._opening += 1
-                    break
-                if self._idle:
-                    # Full, but an idle connection of another resource can go.
-                    self._discard_idle(self._idle.pop(0))
-                    continue
-                if deadline is None:
-                    deadline = asyncio.get_running_loop().time() + self.queue_timeout
-                    self._enter_queue()
-                await self._wait_for_room(deadline)
+        while True:
+            self._check_open()
+            entry = self._take_idle(resource_id)
+            if entry is not None:
+                self._leased += 1
+                self.statistics.reused += 1
+                return entry
+            if self.open_connections < self.max_size:
+                break
+            if self._idle:
+                # Full, but an idle connection of another resource can go.
+                self._discard_idle(self._idle.pop(0))
+                continue
+            if deadline is None:
+                deadline = asyncio.get_running_loop().time() + self.queue_timeout
+                self._enter_queue()
+            await self._wait_for_room(deadline)
+        self._opening += 1
         try:
             connection = await self._factory(resource_id)
-        except BaseException:
-            async with self._changed:
-                self._opening -= 1
-                self._changed.notify_all()
-            raise
-        async with self._changed:
+        finally:
             self._opening -= 1
-            self._leased += 1
+            self._notify()
+        self._leased += 1
         self.statistics.opened += 1
-        return connection
+        return _Idle(connection)
 
-    def _take_idle(self, resource_id: str) -> BidirectionalConnection | None:
+    def _check_open(self) -> None:
+        if self._closed:
+            raise PoolClosedError("The Volcengine connections were closed (the entry is unloading)")
+
+    def _take_idle(self, resource_id: str) -> _Idle | None:
         """Take the most recently used idle connection for ``resource_id`` that still works."""
         for entry in reversed(self._idle):
             if entry.connection.resource_id != resource_id:
@@ -174,7 +195,7 @@ class ConnectionPool:
             if entry.closer:
                 entry.closer.cancel()
             if entry.connection.is_usable:
-                return entry.connection
+                return entry
             self.statistics.discarded += 1
             self._close_later(entry.connection)
         return None
@@ -191,10 +212,11 @@ class ConnectionPool:
 
     async def _wait_for_room(self, deadline: float) -> None:
         """Wait for a change in the pool, but never past this request's deadline."""
+        changed = self._changed
         self._waiters += 1
         try:
             async with asyncio.timeout_at(deadline):
-                await self._changed.wait()
+                await changed.wait()
         except TimeoutError as err:
             raise QueueTimeoutError(
                 f"No Volcengine connection became free within {self.queue_timeout:g} s"
@@ -202,33 +224,62 @@ class ConnectionPool:
         finally:
             self._waiters -= 1
 
+    async def _session_on(self, idle: _Idle, settings: VoiceSettings) -> BidirectionalSession:
+        """Use the connection's warm session when its settings match, else start afresh."""
+        connection, warm = idle.connection, idle.warm
+        if warm is not None and warm.settings == settings:
+            self.statistics.warm_sessions_used += 1
+            return warm
+        if warm is not None:
+            await warm.cancel()
+            if not connection.is_usable:
+                raise_connection_lost(connection)
+        return await connection.begin_session(settings)
+
     async def _release(
         self, connection: BidirectionalConnection, warm: VoiceSettings | None
     ) -> None:
-        keep = connection.is_usable and self.open_connections <= self.max_size
-        if keep and warm is not None and connection.pending_session is None:
-            keep = await self._begin_warm_session(connection, warm)
-        async with self._changed:
+        kept: _Idle | None = None
+        try:
+            if self._keeps(connection):
+                kept = _Idle(connection)
+                if warm is not None:
+                    kept.warm = await self._begin_warm_session(connection, warm)
+                    if kept.warm is None:
+                        kept = None
+        except BaseException:
+            kept = None  # cut off while beginning the warm session: its state is unknown
+            raise
+        finally:
             self._leased -= 1
-            if keep and self.idle_timeout > 0:
-                entry = _Idle(connection)
-                entry.closer = asyncio.get_running_loop().call_later(
-                    self.idle_timeout, self._expire, entry
-                )
-                self._idle.append(entry)
+            if kept is not None:
+                self._park(kept)
             else:
                 self.statistics.discarded += 1
                 self._close_later(connection)
-            self._changed.notify_all()
+            self._notify()
+
+    def _keeps(self, connection: BidirectionalConnection) -> bool:
+        return (
+            connection.reusable
+            and not self._closed
+            and self.idle_timeout > 0
+            and self.open_connections <= self.max_size
+        )
+
+    def _park(self, entry: _Idle) -> None:
+        entry.closer = asyncio.get_running_loop().call_later(self.idle_timeout, self._expire, entry)
+        self._idle.append(entry)
 
     @staticmethod
-    async def _begin_warm_session(connection: BidirectionalConnection, warm: VoiceSettings) -> bool:
+    async def _begin_warm_session(
+        connection: BidirectionalConnection, warm: VoiceSettings
+    ) -> BidirectionalSession | None:
         try:
-            await connection.begin_session(warm)
-        except (VolcengineError, RuntimeError) as err:
+            return await connection.begin_session(warm)
+        except VolcengineError as err:
             _LOGGER.debug("Could not begin a warm session: %s", err)
-            return False
-        return True
+            return None
 
     def _expire(self, entry: _Idle) -> None:
         """Close a connection that stayed idle for ``idle_timeout``."""
@@ -236,7 +287,7 @@ class ConnectionPool:
             self._idle.remove(entry)
             self.statistics.closed_idle += 1
             self._close_later(entry.connection)
-            self._notify_soon()
+            self._notify()
 
     def _discard_idle(self, entry: _Idle) -> None:
         if entry.closer:
@@ -249,29 +300,10 @@ class ConnectionPool:
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 
-    def _notify_soon(self) -> None:
-        async def notify() -> None:
-            async with self._changed:
-                self._changed.notify_all()
-
-        task = asyncio.get_running_loop().create_task(notify())
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
-
-
-async def take_warm_session(
-    connection: BidirectionalConnection, settings: VoiceSettings, pool: ConnectionPool
-) -> BidirectionalSession:
-    """Use the connection's warm session when its settings match, else start afresh."""
-    pending = connection.pending_session
-    if pending is not None and pending.settings == settings:
-        pool.statistics.warm_sessions_used += 1
-        return pending
-    if pending is not None:
-        await pending.cancel()
-        if not connection.is_usable:
-            raise_connection_lost(connection)
-    return await connection.begin_session(settings)
+    def _notify(self) -> None:
+        """Wake every waiting request: a connection came back, closed or failed to open."""
+        self._changed.set()
+        self._changed = asyncio.Event()
 
 
 def raise_connection_lost(connection: BidirectionalConnection) -> NoReturn:
