@@ -102,6 +102,17 @@ def _additions(settings: VoiceSettings) -> dict[str, Any]:
     return additions
 
 
+class _Owed(enum.Enum):
+    """What the server owes a session an answer for."""
+
+    START = enum.auto()
+    """StartSession: SessionStarted."""
+    TEXT = enum.auto()
+    """TaskRequests: a sentence's end."""
+    END = enum.auto()
+    """FinishSession or CancelSession: the session's last event."""
+
+
 class SessionState(enum.Enum):
     """Where a session is in its life."""
 
@@ -198,6 +209,7 @@ class BidirectionalConnection:
         if self._session is not None and self._session.state is not SessionState.DONE:
             raise RuntimeError("a session is already running on this connection")
         session = BidirectionalSession(self, settings, session_id=uuid.uuid4().hex, uid=self._uid)
+        self.expect_reply(True)  # SessionStarted is owed
         await self.send(
             encode_event(
                 Event.START_SESSION,
@@ -245,6 +257,10 @@ class BidirectionalConnection:
             raise _error_from_event(frame, self.log_id)
         return frame
 
+    def expect_reply(self, expected: bool) -> None:
+        """Say whether the server owes the running session an answer (see transport)."""
+        self._connection.expect_reply(expected)
+
     def mark_broken(self) -> None:
         """Never reuse this connection (its state is unknown after a failure)."""
         self._broken = True
@@ -278,6 +294,8 @@ class BidirectionalSession:
         self.session_id = session_id
         self.state = SessionState.STARTING
         self.usage: dict[str, Any] = {}
+        self._unanswered: set[_Owed] = {_Owed.START}
+        """What we sent that the server has not answered yet."""
 
     def payload(self, event: Event, text: str | None = None) -> dict[str, Any]:
         """Build a StartSession / TaskRequest payload with this session's settings."""
@@ -314,6 +332,7 @@ class BidirectionalSession:
             frame = await self._next_own_event()
             if frame.event == Event.SESSION_STARTED:
                 self.state = SessionState.STARTED
+                self._answered(_Owed.START)
             elif frame.event in _SESSION_ENDINGS:
                 self._end(frame)
             else:
@@ -321,6 +340,7 @@ class BidirectionalSession:
 
     async def send_text(self, text: str) -> None:
         """Send one piece of text (TaskRequest); the server cuts it into sentences."""
+        self._owe(_Owed.TEXT)
         await self._connection.send(
             encode_event(
                 Event.TASK_REQUEST,
@@ -332,6 +352,7 @@ class BidirectionalSession:
     async def finish(self) -> None:
         """Say that no more text follows (FinishSession)."""
         if self.state in (SessionState.STARTING, SessionState.STARTED):
+            self._owe(_Owed.END)
             await self._connection.send(
                 encode_event(Event.FINISH_SESSION, session_id=self.session_id)
             )
@@ -346,6 +367,8 @@ class BidirectionalSession:
             if frame.event == Event.TTS_RESPONSE:
                 if frame.payload:
                     yield frame.payload
+            elif frame.event == Event.TTS_SENTENCE_END:
+                self._answered(_Owed.TEXT)
             elif frame.event in _SESSION_ENDINGS:
                 self._end(frame)
             else:
@@ -360,6 +383,7 @@ class BidirectionalSession:
         if self.state is SessionState.DONE:
             return
         try:
+            self._owe(_Owed.END)
             await self._connection.send(
                 encode_event(Event.CANCEL_SESSION, session_id=self.session_id)
             )
@@ -376,6 +400,19 @@ class BidirectionalSession:
         """Close the connection now: the reader stops at once, nothing is reused."""
         self._connection.mark_broken()
         await self._connection.close()
+
+    def _owe(self, owed: _Owed) -> None:
+        self._unanswered.add(owed)
+        self._connection.expect_reply(True)
+
+    def _answered(self, owed: _Owed) -> None:
+        """Note an answer; with nothing left unanswered, silence is no longer a stall.
+
+        A sentence's end answers all text sent so far: the server may join
+        our pieces into one sentence or cut one piece into several.
+        """
+        self._unanswered.discard(owed)
+        self._connection.expect_reply(bool(self._unanswered))
 
     async def _next_own_event(self) -> EventFrame:
         """Receive events, skipping late ones of earlier sessions on this connection."""

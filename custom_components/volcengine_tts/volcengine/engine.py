@@ -25,7 +25,13 @@ from .bidirection import (
     resource_id_for_voice,
 )
 from .client import V1Client
-from .errors import InvalidInputError, MessageTooLongError, ProtocolError, VolcengineError
+from .errors import (
+    InvalidInputError,
+    MessageTooLongError,
+    ProtocolError,
+    TextStalledError,
+    VolcengineError,
+)
 from .exchange import V3Exchange
 from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, Credentials, VoiceSettings
 from .pool import ConnectionPool
@@ -38,6 +44,10 @@ _LOGGER = logging.getLogger(__name__)
 
 type Protocol = Literal["v3", "v1"]
 RECENT_ERRORS: Final = 20
+WRITER_IDLE_TIMEOUT: Final = 120.0
+"""Longest pause between two fragments of streamed text (an LLM calling a tool,
+a slow local model) before the request gives up. It is not a server timeout:
+while the service has answered all text sent so far, its silence is expected."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,6 +67,9 @@ class EngineConfig:
     idle_timeout: float = 30.0
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     receive_timeout: float = DEFAULT_RECEIVE_TIMEOUT
+    """Longest silence of the service while it owes us an answer."""
+    writer_idle_timeout: float = WRITER_IDLE_TIMEOUT
+    """Longest wait for the next fragment of streamed text."""
     retry_attempts: int = 3
     retry_backoff: float = 0.25
     retry_backoff_max: float = 2.0
@@ -173,9 +186,19 @@ class SynthesisEngine:
         return stream_sentences(self._counted(text), limit)
 
     async def _counted(self, fragments: AsyncIterable[str]) -> AsyncIterator[str]:
-        """Pass streamed fragments on, refusing the stream once it grows past the cap."""
+        """Pass streamed fragments on; refuse a stream that grows past the cap or stalls."""
         received = 0
-        async for fragment in fragments:
+        source = aiter(fragments)
+        while True:
+            try:
+                async with asyncio.timeout(self.config.writer_idle_timeout):
+                    fragment = await anext(source)
+            except StopAsyncIteration:
+                return
+            except TimeoutError as err:
+                raise TextStalledError(
+                    f"No text arrived for {self.config.writer_idle_timeout:g} s"
+                ) from err
             received += len(fragment)
             self._check_length(received)
             yield fragment
@@ -213,7 +236,7 @@ class SynthesisEngine:
         resource_id = self.config.resource_id or resource_id_for_voice(settings.voice)
         warm = self._warm_settings(resource_id)
         async with self._pool.lease(resource_id, settings, warm=warm) as session:
-            exchange = V3Exchange(session, pieces, sender_grace=self.config.receive_timeout)
+            exchange = V3Exchange(session, pieces)
             async with contextlib.aclosing(exchange.audio()) as audio:
                 async for chunk in audio:
                     yield chunk

@@ -110,6 +110,12 @@ class VolcengineTimeoutError(VolcengineError, TimeoutError):
     retryable = True
 
 
+class TextStalledError(VolcengineTimeoutError):
+    """The text being spoken (an LLM's reply) stopped arriving for the writer idle limit."""
+
+    retryable = False
+
+
 class InvalidEndpointError(VolcengineError, ValueError):
     """The configured service endpoint is not acceptable (e.g. not ``wss://``)."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Coroutine
 
 from .bidirection import BidirectionalSession, SessionState
 from .errors import VolcengineError
@@ -17,36 +17,44 @@ from .tasks import stop
 
 
 class V3Exchange:
-    """Feed ``pieces`` to ``session`` and yield its audio."""
+    """Feed ``pieces`` to ``session`` and yield its audio.
 
-    def __init__(
-        self, session: BidirectionalSession, pieces: AsyncGenerator[str], *, sender_grace: float
-    ) -> None:
+    Which error wins: the text source's, when it failed (the closed
+    connection that stopped the reader is only its consequence); otherwise
+    what the server said, never the sender's "closed while sending" that a
+    server closing after its error causes.
+    """
+
+    def __init__(self, session: BidirectionalSession, pieces: AsyncGenerator[str]) -> None:
         self._session = session
         self._pieces = pieces
-        self._sender_grace = sender_grace
+        self._source_error: BaseException | None = None
 
     async def audio(self) -> AsyncGenerator[bytes]:
         """Yield the session's audio while the sender feeds it text."""
-        session = self._session
         sender = asyncio.create_task(self._send())
         try:
-            async with contextlib.aclosing(session.audio()) as audio:
+            async with contextlib.aclosing(self._session.audio()) as audio:
                 async for chunk in audio:
                     yield chunk
             await sender
         except VolcengineError:
-            # A failing text source closes the connection to stop us: its
-            # own error, not the closed connection, is what happened.
-            await asyncio.wait({sender}, timeout=self._sender_grace)
-            if sender.done() and not sender.cancelled() and sender.exception():
-                raise sender.exception() from None  # type: ignore[misc]
+            if self._source_error is not None:
+                raise self._source_error from None
             raise
         finally:
+            await self._clean_up(sender)
+
+    async def _clean_up(self, sender: asyncio.Task[None]) -> None:
+        """Stop the sender at once and leave the session done, or its connection unusable."""
+        try:
             await stop(sender)
-            await self._pieces.aclose()
-            if session.state is not SessionState.DONE:
-                await session.cancel()
+        finally:
+            try:
+                await self._pieces.aclose()
+            finally:
+                if self._session.state is not SessionState.DONE:
+                    await self._session.cancel()
 
     async def _send(self) -> None:
         """Feed text to the session, then finish it.
@@ -55,13 +63,31 @@ class V3Exchange:
         closed so the audio reader stops at once instead of waiting for a timeout.
         """
         session = self._session
+        while True:
+            try:
+                piece = await anext(self._pieces)
+            except StopAsyncIteration:
+                break
+            except asyncio.CancelledError:
+                raise
+            except BaseException as err:
+                self._source_error = err
+                await session.abort()
+                raise
+            await self._sent(session.send_text(piece))
+            await asyncio.sleep(0)  # let audio flow while a long text is sent
+        await self._sent(session.finish())
+
+    async def _sent(self, sending: Coroutine[None, None, None]) -> None:
+        """Send; a failure closes the connection, so the reader stops with what came before.
+
+        (Frames already received stay readable: a server that closed after
+        its error still has that error read.)
+        """
         try:
-            async for piece in self._pieces:
-                await session.send_text(piece)
-                await asyncio.sleep(0)  # let audio flow while a long text is sent
-            await session.finish()
+            await sending
         except asyncio.CancelledError:
             raise
         except BaseException:
-            await session.abort()
+            await self._session.abort()
             raise

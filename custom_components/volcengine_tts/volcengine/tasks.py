@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 
 async def stop(task: asyncio.Task[None]) -> None:
-    """Cancel ``task`` and wait until it has finished."""
-    if not task.done():
-        task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task
+    """Cancel ``task`` and wait until it has finished.
+
+    Its own outcome is dropped: its owner has already decided what the request
+    raises. A cancellation of the caller itself propagates (``asyncio.wait``
+    does not swallow it, unlike awaiting the cancelled task would).
+    """
+    task.cancel()
+    await asyncio.wait({task})
+    if not task.cancelled():
+        task.exception()  # retrieved, so asyncio does not log it as forgotten

@@ -36,7 +36,8 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_ENDPOINT: Final = "wss://openspeech.bytedance.com"
 DEFAULT_CONNECT_TIMEOUT: Final = 10.0
 DEFAULT_RECEIVE_TIMEOUT: Final = 10.0
-"""Longest silence between two frames before the server is declared stalled."""
+"""Longest silence between two frames, while the server owes us one, before it is
+declared stalled (see :meth:`Connection.expect_reply`)."""
 MAX_MESSAGE_BYTES: Final = 16 * 1024 * 1024
 """A ``query`` answer carries all the audio of up to 1024 bytes of text in one message."""
 CLOSE_TIMEOUT: Final = 2.0
@@ -138,6 +139,8 @@ class Connection:
         self._websocket = websocket
         self.log_id = log_id
         self._receive_timeout = receive_timeout
+        self._reply_expected = True
+        self._receiving: asyncio.Timeout | None = None
 
     async def send(self, message: bytes) -> None:
         """Send one binary message."""
@@ -148,12 +151,36 @@ class Connection:
                 await self._websocket.send(message)
 
     async def receive(self) -> bytes | str:
-        """Wait for the next message, but never longer than the receive timeout."""
+        """Wait for the next message; while a reply is expected, no longer than the timeout."""
         with self._failures_mapped(
             stalled="Volcengine sent nothing", closed="closed before the audio was complete"
         ):
-            async with asyncio.timeout(self._receive_timeout):
-                return await self._websocket.recv()
+            async with asyncio.timeout_at(self._receive_deadline()) as receiving:
+                self._receiving = receiving
+                try:
+                    return await self._websocket.recv()
+                finally:
+                    self._receiving = None
+
+    def expect_reply(self, expected: bool) -> None:
+        """Say whether the server owes us a message: only then does the receive timeout run.
+
+        A v3 server that has answered all our text owes nothing while we wait
+        for more (an LLM still writing): its silence is not a stall, and the
+        text's own idle limit bounds that wait instead. A receive already
+        waiting is re-armed from now.
+        """
+        if expected == self._reply_expected:
+            return
+        self._reply_expected = expected
+        receiving = self._receiving
+        if receiving is not None and not receiving.expired():
+            receiving.reschedule(self._receive_deadline())
+
+    def _receive_deadline(self) -> float | None:
+        if not self._reply_expected:
+            return None
+        return asyncio.get_running_loop().time() + self._receive_timeout
 
     @contextmanager
     def _failures_mapped(self, *, stalled: str, closed: str) -> Iterator[None]:
