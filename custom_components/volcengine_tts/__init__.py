@@ -102,7 +102,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -
     engine: SynthesisEngine | None = None
     try:
         engine = create_engine(entry.data, entry.options)
-        await async_validate(engine, entry.options.get(CONF_VOICE, DEFAULT_VOICE))
+        # With the entry's defaults: the warm session a request leaves behind
+        # follows its settings, and the next request is most likely a default one.
+        await engine.synthesize(VALIDATION_TEXT, default_settings(entry.options))
     except AuthenticationError as err:
         await _close(engine)
         raise _setup_error(ConfigEntryAuthFailed, err) from err

@@ -5,8 +5,9 @@ Volcengine counts every open connection against the account's concurrency
 ``max_size``; requests beyond that wait in a bounded queue, and connections
 idle for ``idle_timeout`` seconds are closed.
 
-After a request, a session for the most likely next request is begun on the
-connection, so a warm request only pays for its TaskRequest's round trip.
+After a request, a session for the most likely next request (the settings
+that last succeeded on that resource id) is begun on the connection, so a
+warm request only pays for its TaskRequest's round trip.
 
 Every counter changes without a suspension point between the change and the
 ``try`` that undoes it, so a cancellation anywhere (the caller gave up, Home
@@ -99,6 +100,8 @@ class ConnectionPool:
         self._changed = asyncio.Event()
         self._closed = False
         self._closing: set[asyncio.Task[None]] = set()
+        self._recent: dict[str, VoiceSettings] = {}
+        """Per resource id, the settings of the last request that succeeded."""
         self.statistics = PoolStatistics()
 
     @property
@@ -125,14 +128,17 @@ class ConnectionPool:
 
         The connection's warm session is used when its settings match. When
         the block ends, the connection is kept only if it is ``reusable`` (it
-        works and the session is done); then a session with ``warm`` (what
-        the next request will most likely ask for) is begun on it.
+        works and the session is done); then a session for the next request
+        is begun on it: with the settings that last succeeded for this
+        resource id (a satellite asking for 16 kHz WAV again and again keeps
+        finding its own session), else with ``warm``.
         """
         idle = await self._acquire(resource_id)
         try:
             yield await self._session_on(idle, settings)
+            self._recent[resource_id] = settings
         finally:
-            await self._release(idle.connection, warm)
+            await self._release(idle.connection, self._recent.get(resource_id, warm))
 
     async def close(self) -> None:
         """Close every idle connection and refuse new and waiting requests at once.

@@ -1,0 +1,171 @@
+"""The connection pool under cancellation, closing and callers with their own settings."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
+
+import pytest
+
+from custom_components.volcengine_tts.volcengine import (
+    AudioEncoding,
+    Credentials,
+    EngineConfig,
+    SynthesisEngine,
+    VoiceSettings,
+)
+from custom_components.volcengine_tts.volcengine.pool import PoolClosedError
+from custom_components.volcengine_tts.volcengine.transport import Connection
+from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Emulator, render_audio
+from tests.cancellation import sweep_cancellations
+
+VOICE = "zh_female_cancan_mars_bigtts"
+SETTINGS = VoiceSettings(voice=VOICE)
+SATELLITE = VoiceSettings(voice=VOICE, encoding=AudioEncoding.PCM, sample_rate=16000)
+"""What a Voice PE or ESPHome satellite asks for: WAV (PCM) at 16 kHz."""
+OTHER_RESOURCE = VoiceSettings(voice="zh_female_vv_uranus_bigtts")
+"""A 2.0 voice: another resource id than the default voice, so no warm session of its own."""
+CREDENTIALS = Credentials(DEFAULT_APP_ID, DEFAULT_TOKEN)
+
+
+def _engine(emulator: Emulator, **overrides: object) -> SynthesisEngine:
+    config = {"endpoint": emulator.url, "warm_settings": SETTINGS, "retry_backoff": 0.001}
+    return SynthesisEngine(CREDENTIALS, EngineConfig(**(config | overrides)))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def engine(emulator: Emulator) -> AsyncIterator[SynthesisEngine]:
+    running = _engine(emulator)
+    yield running
+    await running.close()
+
+
+async def _fragments(*parts: str) -> AsyncIterator[str]:
+    for part in parts:
+        yield part
+
+
+async def _streamed(engine: SynthesisEngine, settings: VoiceSettings) -> bytes:
+    text = _fragments("今天", "天气很好。", "明天", "会下雨！")
+    return b"".join([chunk async for chunk in engine.stream(text, settings)])
+
+
+REQUESTS: dict[str, Callable[[SynthesisEngine], Coroutine[Any, Any, bytes]]] = {
+    "warm session": lambda engine: engine.synthesize("你好。", SETTINGS),
+    "warm session cancelled for other settings": lambda engine: engine.synthesize(
+        "你好。", SATELLITE
+    ),
+    "other resource, no warm session": lambda engine: engine.synthesize("你好。", OTHER_RESOURCE),
+    "streamed text": lambda engine: _streamed(engine, SETTINGS),
+}
+
+
+@pytest.fixture(params=[False, True], ids=["fast network", "congested network"])
+def congested(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """On a congested network every send waits for the socket to drain: one more suspension.
+
+    On loopback a send never suspends, which would hide every cancellation
+    point in the sending of StartSession, TaskRequest, CancelSession and
+    FinishConnection.
+    """
+    if request.param:
+        send = Connection.send
+
+        async def send_after_draining(self: Connection, message: bytes) -> None:
+            await asyncio.sleep(0)
+            await send(self, message)
+
+        monkeypatch.setattr(Connection, "send", send_after_draining)
+    return bool(request.param)
+
+
+@pytest.mark.parametrize("repeatedly", [False, True], ids=["once", "repeatedly"])
+@pytest.mark.parametrize("request_kind", list(REQUESTS))
+async def test_a_cancellation_at_any_suspension_returns_the_slot_and_leaves_the_socket_usable(
+    engine: SynthesisEngine,
+    emulator: Emulator,
+    request_kind: str,
+    repeatedly: bool,
+    congested: bool,
+) -> None:
+    request = REQUESTS[request_kind]
+    await engine.synthesize("预热。", SETTINGS)  # an idle connection with a warm session
+
+    async def check() -> None:
+        pool = engine.diagnostics()["pool"]
+        assert pool["leased"] == 0
+        assert pool["waiting"] == 0
+        # every socket is either closed or idle in the pool, ready for the next request
+        async with asyncio.timeout(5):
+            await emulator.wait_for_open_connections(DEFAULT_APP_ID, pool["idle"])
+        assert await engine.synthesize("你好。", SETTINGS) == render_audio("你好。", VOICE)
+
+    swept = await sweep_cancellations(lambda: request(engine), check, repeatedly=repeatedly)
+    assert swept >= (8 if congested else 4)
+
+
+async def test_close_fails_waiting_requests_at_once(emulator: Emulator) -> None:
+    engine = _engine(emulator, max_concurrency=1, queue_timeout=60)
+    hold = asyncio.Event()
+
+    async def held_reply() -> AsyncIterator[str]:
+        yield "第一句。"
+        yield "第"
+        await hold.wait()
+        yield "二句。"
+
+    async def consume() -> None:
+        async for _ in engine.stream(held_reply(), SETTINGS):
+            pass
+
+    first = asyncio.create_task(consume())
+    await emulator.wait_for_sessions(1)
+    second = asyncio.create_task(engine.synthesize("别的。", SETTINGS))
+    async with asyncio.timeout(5):
+        while engine.diagnostics()["pool"]["waiting"] == 0:  # noqa: ASYNC110 - no event for "queued"
+            await asyncio.sleep(0)
+    await engine.close()
+    with pytest.raises(PoolClosedError):
+        async with asyncio.timeout(5):  # not the 60 s queue timeout
+            await second
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+
+
+async def test_a_closed_engine_refuses_new_requests(engine: SynthesisEngine) -> None:
+    await engine.close()
+    with pytest.raises(PoolClosedError):
+        await engine.synthesize("你好。", SETTINGS)
+
+
+async def test_a_repeated_caller_with_its_own_format_gets_a_warm_session(
+    engine: SynthesisEngine, emulator: Emulator
+) -> None:
+    await engine.synthesize("第一句。", SATELLITE)
+    await engine.synthesize("第二句。", SATELLITE)
+    await engine.synthesize("第三句。", SATELLITE)
+    assert engine.diagnostics()["pool"]["statistics"]["warm_sessions_used"] == 2
+    assert not [session for session in emulator.sessions if session.canceled]
+    assert emulator.connections == 1
+
+
+async def test_a_repeated_caller_of_another_resource_gets_a_warm_session(
+    engine: SynthesisEngine, emulator: Emulator
+) -> None:
+    await engine.synthesize("第一句。", OTHER_RESOURCE)
+    await engine.synthesize("第二句。", OTHER_RESOURCE)
+    assert engine.diagnostics()["pool"]["statistics"]["warm_sessions_used"] == 1
+    assert emulator.sessions[-1].resource_id == "seed-tts-2.0"
+
+
+async def test_a_failed_request_does_not_teach_the_warm_session(
+    engine: SynthesisEngine, emulator: Emulator
+) -> None:
+    await engine.synthesize("第一句。", SETTINGS)
+    with pytest.raises(Exception, match="does not exist"):
+        await engine.synthesize("第二句。", VoiceSettings(voice="no_such_voice"))
+    await engine.synthesize("第三句。", SETTINGS)
+    assert engine.diagnostics()["pool"]["statistics"]["warm_sessions_used"] >= 1
+    assert emulator.sessions[-1].speaker == VOICE
