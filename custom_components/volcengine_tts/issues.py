@@ -1,7 +1,8 @@
 """Repair issues: problems only the user can fix, in the Volcengine console.
 
 Raised when the service says the default voice is not granted to the
-account or the account's quota is used up; cleared once setup succeeds.
+account or the account's quota is used up; cleared once setup succeeds, or
+as soon as a request proves the problem fixed.
 """
 
 from __future__ import annotations
@@ -52,3 +53,17 @@ def async_clear_issues(hass: HomeAssistant, entry_id: str) -> None:
     """Remove this entry's issues: whatever they said works again."""
     for kind in (VOICE_NOT_GRANTED, QUOTA_EXHAUSTED):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(kind, entry_id))
+
+
+@callback
+def async_clear_fixed_by_success(hass: HomeAssistant, entry_id: str, voice: str) -> None:
+    """Remove the issues a request with ``voice`` just proved fixed, without a restart.
+
+    Audio came, so the quota is not used up; and if the issue names this
+    voice, its grant was enabled in the console.
+    """
+    ir.async_delete_issue(hass, DOMAIN, _issue_id(QUOTA_EXHAUSTED, entry_id))
+    issue_id = _issue_id(VOICE_NOT_GRANTED, entry_id)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    if issue is not None and (issue.translation_placeholders or {}).get("voice") == voice:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)

@@ -26,6 +26,7 @@ from .const import (
     SUPPORTED_LANGUAGES,
 )
 from .errors import to_home_assistant_error
+from .issues import async_clear_fixed_by_success
 from .languages import best_supported
 from .options import SUPPORTED_OPTIONS, AudioRequest, audio_request, default_options, wav_header
 from .voices import custom_voice, display_name, voice_by_id, voices_for_language
@@ -132,10 +133,11 @@ class VolcengineTTSEntity(TextToSpeechEntity):
         """Raise Volcengine's errors as translated ones.
 
         A rejected token starts re-authentication; a voice that is not granted
-        or a used-up quota becomes a repair issue.
+        or a used-up quota becomes a repair issue, which the next success clears.
         """
         try:
             yield
+            async_clear_fixed_by_success(self.hass, self._entry.entry_id, voice)
         except AuthenticationError as err:
             self._entry.async_start_reauth(self.hass)
             raise to_home_assistant_error(err) from err

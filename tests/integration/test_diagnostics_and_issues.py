@@ -79,3 +79,60 @@ async def test_quota_used_up_during_use_raises_a_repair_issue(
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"quota_exhausted_{setup_entry.entry_id}")
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.ERROR
+
+
+async def test_a_granted_voice_clears_its_repair_issue_on_the_next_success(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
+    issue_id = f"voice_not_granted_{setup_entry.entry_id}"
+    _restrict(emulator, granted_voices=frozenset({"BV001_streaming"}))
+    await emulator.close_idle_connections()  # no session begun while it was granted
+    with pytest.raises(HomeAssistantError, match="not enabled"):
+        await entity.async_get_tts_audio("你好", "zh-CN", entity.default_options)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+
+    # Enabled in the console: the next request succeeds and the issue goes, no restart needed.
+    _restrict(emulator)
+    await entity.async_get_tts_audio("你好", "zh-CN", entity.default_options)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_a_success_clears_the_quota_issue(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
+    issue_id = f"quota_exhausted_{setup_entry.entry_id}"
+    emulator.faults.error_code = 45000292
+    emulator.faults.error_message = "quota exceeded for types: tts_lifetime"
+    with pytest.raises(HomeAssistantError, match="quota is used up"):
+        await entity.async_get_tts_audio("你好", "zh-CN", entity.default_options)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    await entity.async_get_tts_audio("再见", "zh-CN", entity.default_options)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_another_voice_succeeding_keeps_the_default_voices_issue(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
+    issue_id = f"voice_not_granted_{setup_entry.entry_id}"
+    _restrict(emulator, granted_voices=frozenset({"BV001_streaming"}))
+    await emulator.close_idle_connections()
+    with pytest.raises(HomeAssistantError):
+        await entity.async_get_tts_audio("你好", "zh-CN", entity.default_options)
+    await entity.async_get_tts_audio(
+        "你好", "zh-CN", {**entity.default_options, "voice": "BV001_streaming"}
+    )
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+
+
+@pytest.mark.parametrize("protocol", ["v3", "v1"])
+async def test_punctuation_only_text_is_a_translated_nothing_to_speak(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
+    with pytest.raises(HomeAssistantError) as caught:
+        await entity.async_get_tts_audio("。。。！", "zh-CN", entity.default_options)
+    assert caught.value.translation_key == "nothing_to_speak"
+    assert "nothing to speak" in str(caught.value)
