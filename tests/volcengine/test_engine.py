@@ -13,6 +13,7 @@ from custom_components.volcengine_tts.volcengine import (
     EngineConfig,
     InvalidInputError,
     MessageTooLongError,
+    NothingToSpeakError,
     PermissionDeniedError,
     ProtocolError,
     SynthesisEngine,
@@ -309,3 +310,46 @@ async def test_an_oversized_stream_is_stopped(emulator: Emulator) -> None:
             pass
     assert engine.retries == 0
     await engine.close()
+
+
+async def test_a_full_v3_url_is_accepted_as_endpoint(emulator: Emulator) -> None:
+    engine = _engine(emulator, endpoint=f"{emulator.url}/api/v3/tts/bidirection")
+    assert await engine.synthesize("你好。", SETTINGS) == _expected(["你好。"])
+    await engine.close()
+
+
+@pytest.mark.parametrize("protocol", ["v3", "v1"])
+@pytest.mark.parametrize("text", ["。。。", "！？ …", "\n"])
+async def test_punctuation_only_text_is_nothing_to_speak(
+    emulator: Emulator, protocol: str, text: str
+) -> None:
+    engine = _engine(emulator, protocol=protocol)
+    with pytest.raises(NothingToSpeakError):
+        await engine.synthesize(text, SETTINGS)
+    assert emulator.requests == []
+    assert emulator.sessions == []
+    assert engine.retries == 0
+    await engine.close()
+
+
+@pytest.mark.parametrize("protocol", ["v3", "v1"])
+async def test_a_punctuation_only_stream_is_nothing_to_speak(
+    emulator: Emulator, protocol: str
+) -> None:
+    engine = _engine(emulator, protocol=protocol)
+    with pytest.raises(NothingToSpeakError):
+        async for _ in engine.stream(_fragments("。", "……", "！"), SETTINGS):
+            pass
+    assert engine.retries == 0
+    await engine.close()
+
+
+async def test_release_idle_frees_the_accounts_connections_now(
+    engine: SynthesisEngine, emulator: Emulator
+) -> None:
+    await engine.synthesize("你好。", SETTINGS)
+    assert emulator.open_connections(DEFAULT_APP_ID) == 1
+    await engine.release_idle()
+    assert emulator.open_connections(DEFAULT_APP_ID) == 0  # free for a credential check
+    assert await engine.synthesize("再见。", SETTINGS) == _expected(["再见。"])
+    assert emulator.connections == 2

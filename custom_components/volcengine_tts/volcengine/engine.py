@@ -26,8 +26,8 @@ from .bidirection import (
 )
 from .client import V1Client
 from .errors import (
-    InvalidInputError,
     MessageTooLongError,
+    NothingToSpeakError,
     ProtocolError,
     TextStalledError,
     VolcengineError,
@@ -44,6 +44,7 @@ _LOGGER = logging.getLogger(__name__)
 
 type Protocol = Literal["v3", "v1"]
 RECENT_ERRORS: Final = 20
+NOTHING_TO_SPEAK: Final = "The text contains nothing to speak, only punctuation or spaces"
 WRITER_IDLE_TIMEOUT: Final = 120.0
 """Longest pause between two fragments of streamed text (an LLM calling a tool,
 a slow local model) before the request gives up. It is not a server timeout:
@@ -94,13 +95,19 @@ class SynthesisEngine:
         self._credentials = credentials
         self.config = config or EngineConfig()
         self._ssl_context = ssl_context
-        self._v1 = V1Client(
-            credentials,
-            cluster=self.config.cluster,
-            endpoint=self.config.endpoint,
-            ssl_context=ssl_context,
-            connect_timeout=self.config.connect_timeout,
-            receive_timeout=self.config.receive_timeout,
+        # Only the configured protocol's client: each validates the endpoint
+        # against its own path, so a full v3 URL must not meet a v1 client.
+        self._v1 = (
+            V1Client(
+                credentials,
+                cluster=self.config.cluster,
+                endpoint=self.config.endpoint,
+                ssl_context=ssl_context,
+                connect_timeout=self.config.connect_timeout,
+                receive_timeout=self.config.receive_timeout,
+            )
+            if self.config.protocol == "v1"
+            else None
         )
         self._pool = ConnectionPool(
             self._open_connection,
@@ -162,7 +169,18 @@ class SynthesisEngine:
     async def close(self) -> None:
         """Close warm connections (called when the config entry unloads)."""
         await self._pool.close()
-        await self._v1.wait_closed()
+        if self._v1 is not None:
+            await self._v1.wait_closed()
+
+    async def release_idle(self) -> None:
+        """Close the idle warm connections now; later requests open new ones as usual.
+
+        Every open connection counts against the account's concurrency, so a
+        credential check elsewhere (a reconfigure flow) frees them first.
+        """
+        await self._pool.release_idle()
+        if self._v1 is not None:
+            await self._v1.wait_closed()
 
     def diagnostics(self) -> dict[str, Any]:
         """Describe what the engine is doing, for Home Assistant's diagnostics download."""
@@ -180,10 +198,13 @@ class SynthesisEngine:
         limit = self.config.max_piece_bytes
         if isinstance(text, str):
             self._check_length(len(text))
+            if not is_speakable(text):
+                raise NothingToSpeakError(NOTHING_TO_SPEAK)  # before any connection
             pieces = split_text_gradually(text, limit)
             # v1 pays a connection per request: fewer, fuller requests.
-            return pack_gradually(pieces, limit) if self.config.protocol == "v1" else pieces
-        return stream_sentences(self._counted(text), limit)
+            pieces = pack_gradually(pieces, limit) if self.config.protocol == "v1" else pieces
+            return _speakable(pieces)
+        return _speakable(stream_sentences(self._counted(text), limit))
 
     async def _counted(self, fragments: AsyncIterable[str]) -> AsyncIterator[str]:
         """Pass streamed fragments on; refuse a stream that grows past the cap or stalls."""
@@ -211,24 +232,18 @@ class SynthesisEngine:
             )
 
     def _stream_once(self, pieces: TextReplay, settings: VoiceSettings) -> AsyncGenerator[bytes]:
-        if self.config.protocol == "v1":
-            return self._stream_v1(pieces.replay(), settings)
+        if self._v1 is not None:
+            return self._stream_v1(self._v1, pieces.replay(), settings)
         return self._stream_v3(pieces.replay(), settings)
 
     async def _stream_v1(
-        self, pieces: AsyncGenerator[str], settings: VoiceSettings
+        self, client: V1Client, pieces: AsyncGenerator[str], settings: VoiceSettings
     ) -> AsyncGenerator[bytes]:
         async with self._v1_slots.hold(), contextlib.aclosing(pieces):
-            spoken = False
             async for piece in pieces:
-                if not is_speakable(piece):
-                    continue  # v1 refuses punctuation-only text (3011)
-                spoken = True
-                async with contextlib.aclosing(self._v1.stream(settings.with_text(piece))) as audio:
+                async with contextlib.aclosing(client.stream(settings.with_text(piece))) as audio:
                     async for chunk in audio:
                         yield chunk
-            if not spoken:
-                raise InvalidInputError("The text contains nothing to speak", code=3011)
 
     async def _stream_v3(
         self, pieces: AsyncGenerator[str], settings: VoiceSettings
@@ -281,3 +296,18 @@ class SynthesisEngine:
                 "log_id": error.log_id,
             }
         )
+
+
+async def _speakable(pieces: AsyncIterator[str]) -> AsyncIterator[str]:
+    """Drop pieces with nothing to speak; a text made only of them is an error.
+
+    Both protocols refuse punctuation-only text, each in its own way (v1 with
+    3011, v3 with a session that ends without audio): one error for both.
+    """
+    spoken = False
+    async for piece in pieces:
+        if is_speakable(piece):
+            spoken = True
+            yield piece
+    if not spoken:
+        raise NothingToSpeakError(NOTHING_TO_SPEAK)

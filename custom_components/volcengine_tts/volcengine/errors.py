@@ -60,6 +60,10 @@ class InvalidInputError(VolcengineError):
     """The request itself is invalid: bad parameters, text too long, empty text."""
 
 
+class NothingToSpeakError(InvalidInputError):
+    """The text has no letter, digit or character to speak (only punctuation or spaces)."""
+
+
 class UnknownVoiceError(InvalidInputError):
     """The voice id does not exist."""
 
