@@ -37,6 +37,7 @@ from typing import Any, Final, Literal
 from mutagen.mp3 import MP3
 
 from custom_components.volcengine_tts.volcengine import (
+    AudioEncoding,
     Credentials,
     EngineConfig,
     SynthesisEngine,
@@ -58,6 +59,13 @@ from .measure import Endpoint, Sample, Summary, emulator_process, measure, ms
 
 VOICE: Final = "zh_female_cancan_mars_bigtts"
 SETTINGS: Final = VoiceSettings(voice=VOICE)
+OWN_FORMATS: Final = (
+    ("caller asks for WAV (preferred_format wav: PCM 24 kHz)", 24000),
+    ("satellite asks for WAV 16 kHz (Voice PE, ESPHome)", 16000),
+)
+"""Callers that ask for their own format, each repeated as a satellite repeats its requests."""
+OWN_FORMAT_SLACK: Final = 0.010
+"""A repeated caller with its own format gets the warm first audio of defaults, within this."""
 CREDENTIALS: Final = Credentials(DEFAULT_APP_ID, DEFAULT_TOKEN)
 
 MESSAGE: Final = "洗衣机洗好了。"
@@ -175,9 +183,18 @@ class PathResult:
         }
 
 
-def _path(label: str, samples: list[Sample]) -> PathResult:
-    expected = _spoken([MESSAGE])
+def _path(label: str, samples: list[Sample], expected: bytes | None = None) -> PathResult:
+    expected = _spoken([MESSAGE]) if expected is None else expected
     return PathResult(label, samples, all(sample.audio == expected for sample in samples))
+
+
+async def _own_format(endpoint: Endpoint, count: int, label: str, sample_rate: int) -> PathResult:
+    """A warm engine (begun with the defaults) serving a caller that asks for PCM at its rate."""
+    settings = VoiceSettings(voice=VOICE, encoding=AudioEncoding.PCM, sample_rate=sample_rate)
+    async with _running(_engine(endpoint, warm=True)) as engine:
+        samples = await _repeat(count, partial(engine.stream, MESSAGE, settings))
+    expected = render_audio(MESSAGE, VOICE, encoding="pcm", sample_rate=sample_rate)
+    return _path(f"v3 engine, warm, {label}", samples, expected)
 
 
 async def _repeat(count: int, open_stream: Callable[[], AsyncGenerator[bytes]]) -> list[Sample]:
@@ -200,7 +217,7 @@ async def _v3_cold(endpoint: Endpoint, count: int) -> list[Sample]:
 
 
 async def one_sentence(endpoint: Endpoint, count: int) -> list[PathResult]:
-    """Time to first audio of a one-sentence announcement, four ways."""
+    """Time to first audio of a one-sentence announcement: four ways, and two callers' formats."""
     async with _running(_engine(endpoint, warm=True)) as engine:
         warm = await _repeat(count, partial(engine.stream, MESSAGE, SETTINGS))
     cold = await _v3_cold(endpoint, count)
@@ -208,8 +225,10 @@ async def one_sentence(endpoint: Endpoint, count: int) -> list[PathResult]:
     baseline = await _repeat(count, partial(client.stream, SETTINGS.with_text(MESSAGE)))
     async with _running(_engine(endpoint, protocol="v1")) as engine:
         v1_engine = await _repeat(count, partial(engine.stream, MESSAGE, SETTINGS))
+    own_formats = [await _own_format(endpoint, count, label, rate) for label, rate in OWN_FORMATS]
     return [
         _path("v3 engine, warm (pooled connection, session begun ahead)", warm),
+        *own_formats,
         _path("v3 engine, cold (new engine per request)", cold),
         _path("baseline: v1 client, connection per request (official demo)", baseline),
         _path("v1 engine (connection per request)", v1_engine),
@@ -575,6 +594,17 @@ class Report:
                 f" = {ms(options.floor + WARM_SLACK)} ms",
                 f"{ms(warm.p50)} ms",
                 warm.p50 <= options.floor + WARM_SLACK,
+            ),
+            *(
+                Check(
+                    f"{path.label.removeprefix('v3 engine, warm, ')}: warm TTFA p50 <= "
+                    f"defaults' p50 + {ms(OWN_FORMAT_SLACK)} ms = "
+                    f"{ms(warm.p50 + OWN_FORMAT_SLACK)} ms",
+                    f"{ms(path.ttfa.p50)} ms",
+                    path.ttfa.p50 <= warm.p50 + OWN_FORMAT_SLACK,
+                )
+                for path in self.paths
+                if path.label.startswith("v3 engine, warm, ")
             ),
             Check(
                 f"baseline p50 - warm p50 >= {HANDSHAKE_ROUND_TRIPS} RTT = {ms(handshake)} ms",
