@@ -20,10 +20,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from .bidirection import (
-    BidirectionalConnection,
-    resource_id_for_voice,
-)
+from .bidirection import V3_BIDIRECTION_PATH, BidirectionalConnection, resource_id_for_voice
 from .client import V1Client
 from .errors import (
     MessageTooLongError,
@@ -38,7 +35,13 @@ from .pool import ConnectionPool
 from .replay import TextReplay
 from .slots import RequestSlots
 from .text import is_speakable, pack_gradually, split_text_gradually, stream_sentences
-from .transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_ENDPOINT, DEFAULT_RECEIVE_TIMEOUT
+from .transport import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_ENDPOINT,
+    DEFAULT_RECEIVE_TIMEOUT,
+    build_url,
+    verified_ssl_context,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -97,8 +100,9 @@ class SynthesisEngine:
         self._ssl_context = ssl_context
         # Only the configured protocol's client: each validates the endpoint
         # against its own path, so a full v3 URL must not meet a v1 client.
-        self._v1 = (
-            V1Client(
+        self._v1: V1Client | None = None
+        if self.config.protocol == "v1":
+            self._v1 = V1Client(
                 credentials,
                 cluster=self.config.cluster,
                 endpoint=self.config.endpoint,
@@ -106,9 +110,8 @@ class SynthesisEngine:
                 connect_timeout=self.config.connect_timeout,
                 receive_timeout=self.config.receive_timeout,
             )
-            if self.config.protocol == "v1"
-            else None
-        )
+        elif build_url(self.config.endpoint, V3_BIDIRECTION_PATH).startswith("wss"):
+            verified_ssl_context(ssl_context)  # refuse a bad endpoint or context now, as v1 does
         self._pool = ConnectionPool(
             self._open_connection,
             max_size=self.config.max_concurrency,
