@@ -15,9 +15,11 @@ from custom_components.volcengine_tts.volcengine import (
     QuotaExhaustedError,
     SynthesisEngine,
     VoiceSettings,
+    VolcengineConnectionError,
     VolcengineError,
     VolcengineTimeoutError,
 )
+from custom_components.volcengine_tts.volcengine.bidirection import BidirectionalSession
 from custom_components.volcengine_tts.volcengine.errors import TextStalledError
 from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Emulator, render_audio
 
@@ -38,6 +40,11 @@ def _engine(emulator: Emulator, **overrides: object) -> SynthesisEngine:
 
 def _expected(*sentences: str) -> bytes:
     return b"".join(render_audio(sentence, VOICE) for sentence in sentences)
+
+
+async def _fragments(*parts: str) -> AsyncIterator[str]:
+    for part in parts:
+        yield part
 
 
 async def _speak(engine: SynthesisEngine, text: AsyncIterator[str]) -> bytes:
@@ -161,4 +168,21 @@ async def test_a_writer_silent_past_its_idle_limit_fails_without_retry(emulator:
     with pytest.raises(TextStalledError, match="No text arrived"):
         await _speak(engine, reply())
     assert engine.retries == 0
+    await engine.close()
+
+
+async def test_a_failed_send_closes_the_connection_so_the_reader_stops(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    send_text = BidirectionalSession.send_text
+
+    async def failing_second_send(self: BidirectionalSession, text: str) -> None:
+        if "二" in text:
+            raise VolcengineConnectionError("the connection to Volcengine closed while sending")
+        await send_text(self, text)
+
+    monkeypatch.setattr(BidirectionalSession, "send_text", failing_second_send)
+    engine = _engine(emulator, retry_attempts=0)
+    with pytest.raises(VolcengineConnectionError):
+        await _speak(engine, _fragments("第一句。", "第二句。"))
     await engine.close()

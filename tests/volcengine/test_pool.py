@@ -14,8 +14,13 @@ from custom_components.volcengine_tts.volcengine import (
     EngineConfig,
     SynthesisEngine,
     VoiceSettings,
+    VolcengineConnectionError,
 )
-from custom_components.volcengine_tts.volcengine.pool import PoolClosedError
+from custom_components.volcengine_tts.volcengine.bidirection import (
+    BidirectionalConnection,
+    BidirectionalSession,
+)
+from custom_components.volcengine_tts.volcengine.pool import PoolClosedError, QueueTimeoutError
 from custom_components.volcengine_tts.volcengine.transport import Connection
 from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Emulator, render_audio
 from tests.cancellation import sweep_cancellations
@@ -169,3 +174,56 @@ async def test_a_failed_request_does_not_teach_the_warm_session(
     await engine.synthesize("第三句。", SETTINGS)
     assert engine.diagnostics()["pool"]["statistics"]["warm_sessions_used"] >= 1
     assert emulator.sessions[-1].speaker == VOICE
+
+
+async def test_a_full_pool_closes_an_idle_connection_of_another_resource(
+    emulator: Emulator,
+) -> None:
+    engine = _engine(emulator, max_concurrency=1)
+    await engine.synthesize("第一句。", SETTINGS)
+    assert await engine.synthesize("第二句。", OTHER_RESOURCE) == render_audio(
+        "第二句。", OTHER_RESOURCE.voice
+    )
+    assert emulator.connections == 2
+    assert engine.diagnostics()["pool"]["statistics"]["discarded"] == 1
+    await engine.close()
+
+
+async def test_a_request_waits_no_longer_than_the_queue_timeout(emulator: Emulator) -> None:
+    engine = _engine(emulator, max_concurrency=1, queue_timeout=0.05)
+    hold = asyncio.Event()
+
+    async def held_reply() -> AsyncIterator[str]:
+        yield "第一句。"
+        yield "第"
+        await hold.wait()
+        yield "二句。"
+
+    async def consume() -> None:
+        async for _ in engine.stream(held_reply(), SETTINGS):
+            pass
+
+    first = asyncio.create_task(consume())
+    await emulator.wait_for_sessions(1)
+    with pytest.raises(QueueTimeoutError):
+        await engine.synthesize("别的。", SETTINGS)
+    hold.set()
+    await first
+    await engine.close()
+
+
+async def test_a_warm_session_that_cannot_be_begun_costs_the_connection(
+    engine: SynthesisEngine, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await engine.synthesize("第一句。", SETTINGS)  # leaves a warm session with SETTINGS
+
+    async def failing_begin(
+        self: BidirectionalConnection, settings: VoiceSettings
+    ) -> BidirectionalSession:
+        raise VolcengineConnectionError("the socket broke while beginning")
+
+    monkeypatch.setattr(BidirectionalConnection, "begin_session", failing_begin)
+    await engine.synthesize("第二句。", SETTINGS)  # uses the warm one; the next cannot begin
+    assert engine.diagnostics()["pool"]["idle"] == 0
+    async with asyncio.timeout(5):
+        await emulator.wait_for_open_connections(DEFAULT_APP_ID, 0)

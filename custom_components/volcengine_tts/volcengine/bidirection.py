@@ -261,6 +261,11 @@ class BidirectionalConnection:
         """Say whether the server owes the running session an answer (see transport)."""
         self._connection.expect_reply(expected)
 
+    def abort(self) -> None:
+        """Drop the socket at once (no handshake): a reader waiting on it stops now."""
+        self._broken = True
+        self._connection.abort()
+
     def mark_broken(self) -> None:
         """Never reuse this connection (its state is unknown after a failure)."""
         self._broken = True
@@ -396,10 +401,9 @@ class BidirectionalSession:
             self._connection.mark_broken()
             self.state = SessionState.DONE
 
-    async def abort(self) -> None:
-        """Close the connection now: the reader stops at once, nothing is reused."""
-        self._connection.mark_broken()
-        await self._connection.close()
+    def abort(self) -> None:
+        """Drop the connection now: the reader stops at once, nothing is reused."""
+        self._connection.abort()
 
     def _owe(self, owed: _Owed) -> None:
         self._unanswered.add(owed)

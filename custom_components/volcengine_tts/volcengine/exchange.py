@@ -60,7 +60,7 @@ class V3Exchange:
         """Feed text to the session, then finish it.
 
         If the text source fails (say, the LLM stream breaks), the connection is
-        closed so the audio reader stops at once instead of waiting for a timeout.
+        dropped so the audio reader stops at once instead of waiting for a timeout.
         """
         session = self._session
         while True:
@@ -72,14 +72,14 @@ class V3Exchange:
                 raise
             except BaseException as err:
                 self._source_error = err
-                await session.abort()
+                session.abort()
                 raise
             await self._sent(session.send_text(piece))
             await asyncio.sleep(0)  # let audio flow while a long text is sent
         await self._sent(session.finish())
 
     async def _sent(self, sending: Coroutine[None, None, None]) -> None:
-        """Send; a failure closes the connection, so the reader stops with what came before.
+        """Send; a failure drops the connection, so the reader stops with what came before.
 
         (Frames already received stay readable: a server that closed after
         its error still has that error read.)
@@ -89,5 +89,5 @@ class V3Exchange:
         except asyncio.CancelledError:
             raise
         except BaseException:
-            await self._session.abort()
+            self._session.abort()
             raise

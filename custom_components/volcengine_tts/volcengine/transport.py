@@ -201,6 +201,10 @@ class Connection:
         """Whether the websocket is still open (the server may close idle ones)."""
         return self._websocket.state is State.OPEN
 
+    def abort(self) -> None:
+        """Drop the connection at once, without a close handshake; what arrived stays readable."""
+        self._websocket.transport.abort()
+
     async def close(self) -> None:
         """Close the connection; the close handshake is bounded by CLOSE_TIMEOUT."""
         await self._websocket.close()
