@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncGenerator
 
 import pytest
+from homeassistant.components import tts
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -136,3 +138,26 @@ async def test_punctuation_only_text_is_a_translated_nothing_to_speak(
         await entity.async_get_tts_audio("。。。！", "zh-CN", entity.default_options)
     assert caught.value.translation_key == "nothing_to_speak"
     assert "nothing to speak" in str(caught.value)
+
+
+async def test_an_assist_reply_cut_off_by_the_quota_raises_its_repair_not_cannot_connect(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    emulator.faults.error_code = 45000292
+    emulator.faults.error_message = "quota exceeded for types: tts_lifetime"
+    emulator.faults.error_count = 10
+
+    async def llm_reply() -> AsyncGenerator[str]:
+        yield "今天天气很好。"
+        yield "明天"
+        await emulator.wait_for_open_connections(DEFAULT_APP_ID, 0)  # the server hung up
+        yield "会下雨！"
+
+    stream = tts.async_create_stream(hass, ENTITY_ID)
+    stream.async_set_message_stream(llm_reply())
+    with pytest.raises(HomeAssistantError, match="quota is used up"):
+        async for _ in stream.async_stream_result():
+            pass
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"quota_exhausted_{setup_entry.entry_id}")
+    assert issue is not None
+    assert setup_entry.runtime_data.engine.retries == 0
