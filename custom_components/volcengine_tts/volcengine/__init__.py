@@ -4,7 +4,9 @@ Independent of Home Assistant: it depends on ``websockets`` only, so it can
 be tested and reused on its own. Layers, from the bottom: ``frames`` (bytes),
 ``transport`` (one safe websocket), ``client`` (one v1 request),
 ``bidirection`` (v3 connections and sessions), ``text`` (sentences),
-``pool`` (warm connections) and ``engine`` (many requests).
+``replay`` (text a retry runs through again), ``pool`` (warm connections,
+lent as sessions), ``slots`` (v1's request limit), ``exchange`` (one v3
+request's sender, reader and cleanup) and ``engine`` (many requests).
 """
 
 from .bidirection import RESOURCE_IDS, resource_id_for_voice
