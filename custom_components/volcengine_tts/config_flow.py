@@ -176,6 +176,18 @@ async def _async_check(data: Mapping[str, Any], voice: str) -> dict[str, str]:
             await engine.close()
 
 
+async def _async_check_for(entry: ConfigEntry, data: Mapping[str, Any]) -> dict[str, str]:
+    """Check new settings of an existing entry with its default voice.
+
+    The loaded entry's idle warm connections count against the account's
+    concurrency (2 on the free tier): they are closed first, so the check does
+    not compete with them. The reload that follows a success opens new ones.
+    """
+    if entry.state is ConfigEntryState.LOADED:
+        await entry.runtime_data.engine.release_idle()
+    return await _async_check(data, entry.options.get(CONF_VOICE, DEFAULT_VOICE))
+
+
 async def _async_speak_check(engine: SynthesisEngine, voice: str) -> dict[str, str]:
     """Synthesize a short text through ``engine``; return form errors (empty when it worked)."""
     try:
@@ -232,7 +244,7 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data = {**entry.data, CONF_ACCESS_TOKEN: user_input[CONF_ACCESS_TOKEN].strip()}
             await self._async_check_same_account(data)
-            errors = await _async_check(data, entry.options.get(CONF_VOICE, DEFAULT_VOICE))
+            errors = await _async_check_for(entry, data)
             if not errors:
                 return self.async_update_reload_and_abort(entry, data=data)
         return self.async_show_form(
@@ -250,7 +262,7 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data = _entry_data(user_input, current_token=entry.data[CONF_ACCESS_TOKEN])
             await self._async_check_same_account(data)
-            errors = await _async_check(data, entry.options.get(CONF_VOICE, DEFAULT_VOICE))
+            errors = await _async_check_for(entry, data)
             if not errors:
                 return self.async_update_reload_and_abort(entry, data=data)
         current = {**entry.data, **(user_input or {})}

@@ -415,3 +415,23 @@ async def test_reconfigure_cannot_take_over_another_entry(
     assert result["reason"] == "wrong_account"
     assert other.data == {}
     assert setup_entry.unique_id == DEFAULT_APP_ID
+
+
+@pytest.mark.parametrize("emulator_config", [EmulatorConfig(max_concurrency=1)])
+@pytest.mark.parametrize("flow", ["reauth", "reconfigure"])
+async def test_the_check_does_not_compete_with_the_entrys_idle_connections(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry, flow: str
+) -> None:
+    """Issue 11 item 6: the entry's own warm connection must not block the flow's check."""
+    assert emulator.open_connections(DEFAULT_APP_ID) == 1  # the entry's warm connection
+    if flow == "reauth":
+        result = await setup_entry.start_reauth_flow(hass)
+        user_input: dict[str, Any] = {CONF_ACCESS_TOKEN: DEFAULT_TOKEN}
+    else:
+        result = await setup_entry.start_reconfigure_flow(hass)
+        user_input = _reconfigure_input(emulator)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT, result.get("errors")
+    assert result["reason"] == f"{flow}_successful"
+    assert setup_entry.state is ConfigEntryState.LOADED
