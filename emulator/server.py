@@ -177,6 +177,10 @@ class Emulator:
         """Return once ``count`` recognitions have started (with ``ended``: have ended)."""
         await self._state.wait_for_recognitions(count, ended=ended)
 
+    async def wait_for_recognition_packets(self, count: int) -> None:
+        """Return once the latest recognition has received ``count`` audio packets."""
+        await self._state.wait_for_recognition_packets(count)
+
     def open_connections(self, app_id: str) -> int:
         """How many v3 connections of ``app_id`` count against its concurrency quota."""
         return self._state.open_connections(app_id)

@@ -72,6 +72,12 @@ class ServiceState:
         """Wake tests waiting on recognition progress."""
         self.recognition_changed.set()
 
+    async def wait_for_recognition_packets(self, count: int) -> None:
+        """Return once the latest recognition has received ``count`` audio packets."""
+        while not self.recognitions or self.recognitions[-1].packets < count:
+            self.recognition_changed.clear()
+            await self.recognition_changed.wait()
+
     async def wait_for_recognitions(self, count: int, *, ended: bool = False) -> None:
         """Return once ``count`` recognitions have started (with ``ended``: have ended)."""
         while (

@@ -4,7 +4,8 @@ Independent of Home Assistant: it depends on ``websockets`` only, so it can
 be tested and reused on its own. Layers, from the bottom: ``frames`` (bytes),
 ``transport`` (one safe websocket), ``client`` (one v1 request),
 ``bidirection`` (v3 connections and sessions), ``text`` (sentences),
-``pool`` (warm connections) and ``engine`` (many requests).
+``pool`` (warm connections) and ``engine`` (many requests). Speech recognition
+takes the same road: ``recognition`` (one utterance) and ``recognition_engine``.
 """
 
 from .bidirection import RESOURCE_IDS, resource_id_for_voice
@@ -28,11 +29,20 @@ from .errors import (
     VolcengineTimeoutError,
 )
 from .models import DEFAULT_CLUSTER, AudioEncoding, Credentials, SynthesisRequest, VoiceSettings
+from .recognition import (
+    DEFAULT_RECOGNITION_RESOURCE_ID,
+    RECOGNITION_RESOURCE_IDS,
+    RecognitionSettings,
+    Transcript,
+)
+from .recognition_engine import RecognitionConfig, RecognitionEngine
 from .transport import DEFAULT_ENDPOINT
 
 __all__ = [
     "DEFAULT_CLUSTER",
     "DEFAULT_ENDPOINT",
+    "DEFAULT_RECOGNITION_RESOURCE_ID",
+    "RECOGNITION_RESOURCE_IDS",
     "RESOURCE_IDS",
     "AudioEncoding",
     "AuthenticationError",
@@ -46,9 +56,13 @@ __all__ = [
     "ProtocolError",
     "QuotaExhaustedError",
     "RateLimitError",
+    "RecognitionConfig",
+    "RecognitionEngine",
+    "RecognitionSettings",
     "ServerError",
     "SynthesisEngine",
     "SynthesisRequest",
+    "Transcript",
     "TransientServerError",
     "UnknownVoiceError",
     "V1Client",

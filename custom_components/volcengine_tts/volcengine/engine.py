@@ -29,7 +29,7 @@ from .bidirection import (
 from .client import V1Client
 from .errors import InvalidInputError, MessageTooLongError, ProtocolError, VolcengineError
 from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, Credentials, VoiceSettings
-from .pool import ConnectionPool, QueueFullError, QueueTimeoutError, take_warm_session
+from .pool import ConnectionPool, RequestSlots, take_warm_session
 from .text import is_speakable, pack_gradually, split_text_gradually, stream_sentences
 from .transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_ENDPOINT, DEFAULT_RECEIVE_TIMEOUT
 
@@ -95,7 +95,7 @@ class SynthesisEngine:
             queue_limit=self.config.queue_limit,
             queue_timeout=self.config.queue_timeout,
         )
-        self._v1_slots = _Slots(
+        self._v1_slots = RequestSlots(
             self.config.max_concurrency, self.config.queue_limit, self.config.queue_timeout
         )
         self.recent_errors: deque[dict[str, Any]] = deque(maxlen=RECENT_ERRORS)
@@ -354,33 +354,3 @@ class _Replay:
         finally:
             self._done = True
             self._changed.set()
-
-
-class _Slots:
-    """At most ``size`` v1 requests at once; a bounded, timed queue for the rest."""
-
-    def __init__(self, size: int, queue_limit: int, queue_timeout: float) -> None:
-        self._semaphore = asyncio.Semaphore(size)
-        self._queue_limit = queue_limit
-        self._queue_timeout = queue_timeout
-        self._waiting = 0
-
-    @contextlib.asynccontextmanager
-    async def hold(self) -> AsyncIterator[None]:
-        """Hold one slot for the duration of the block."""
-        if self._semaphore.locked() and self._waiting >= self._queue_limit:
-            raise QueueFullError(f"{self._waiting} requests are already waiting")
-        self._waiting += 1
-        try:
-            async with asyncio.timeout(self._queue_timeout):
-                await self._semaphore.acquire()
-        except TimeoutError as err:
-            raise QueueTimeoutError(
-                f"No request slot became free within {self._queue_timeout:g} s"
-            ) from err
-        finally:
-            self._waiting -= 1
-        try:
-            yield
-        finally:
-            self._semaphore.release()
