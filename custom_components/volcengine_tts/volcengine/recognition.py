@@ -22,11 +22,12 @@ import json
 import logging
 import ssl
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from .errors import (
+    InvalidInputError,
     ProtocolError,
     VolcengineError,
     VolcengineTimeoutError,
@@ -147,6 +148,67 @@ def parse_response(frame: ServerResponseFrame) -> Transcript:
     duration = audio_info.get("duration", 0) if isinstance(audio_info, dict) else 0
     milliseconds = duration if isinstance(duration, int) and not isinstance(duration, bool) else 0
     return Transcript(text, is_final=frame.is_last, audio_milliseconds=milliseconds)
+
+
+WAV_HEADER_LOOKAHEAD: Final = 4096
+"""Bytes a WAV header (RIFF, fmt and any LIST chunks before ``data``) may take."""
+_RIFF: Final = b"RIFF"
+
+
+async def without_wav_header(audio: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+    """Pass raw PCM through; drop a leading WAV header after checking it says 16 kHz mono s16.
+
+    Home Assistant's pipeline sends bare PCM, but its HTTP API hands over the request
+    body as sent, RIFF header included, and the service would hear the header as noise.
+    """
+    iterator = aiter(audio)
+    head = b""
+    async for chunk in iterator:
+        head += chunk
+        if len(head) >= len(_RIFF):
+            break
+    if not head.startswith(_RIFF):
+        if head:
+            yield head
+    else:
+        async for chunk in iterator:
+            if _data_offset(head) is not None or len(head) > WAV_HEADER_LOOKAHEAD:
+                break
+            head += chunk
+        offset = _data_offset(head)
+        if offset is None:
+            raise InvalidInputError("The WAV audio has no data chunk near its start")
+        _check_wav_format(head)
+        if head[offset:]:
+            yield head[offset:]
+    async for chunk in iterator:
+        yield chunk
+
+
+def _data_offset(head: bytes) -> int | None:
+    """Find where the samples start: after the ``data`` chunk's id and size."""
+    position = 12  # "RIFF", size, "WAVE"
+    while position + 8 <= len(head):
+        chunk_id = head[position : position + 4]
+        size = int.from_bytes(head[position + 4 : position + 8], "little")
+        if chunk_id == b"data":
+            return position + 8
+        position += 8 + size + size % 2
+    return None
+
+
+def _check_wav_format(head: bytes) -> None:
+    fmt = head.find(b"fmt ")
+    if fmt < 0 or len(head) < fmt + 24:
+        raise InvalidInputError("The WAV audio has no format chunk")
+    channels = int.from_bytes(head[fmt + 10 : fmt + 12], "little")
+    rate = int.from_bytes(head[fmt + 12 : fmt + 16], "little")
+    bits = int.from_bytes(head[fmt + 22 : fmt + 24], "little")
+    if (channels, rate, bits) != (1, SAMPLE_RATE, 8 * SAMPLE_BYTES):
+        raise InvalidInputError(
+            f"The WAV audio is {rate} Hz, {bits}-bit, {channels} channel(s); "
+            f"Volcengine recognises {SAMPLE_RATE} Hz, 16-bit mono only"
+        )
 
 
 class AudioPackets:
