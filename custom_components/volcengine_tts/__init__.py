@@ -39,7 +39,7 @@ from .const import (
 from .errors import details, translation_key
 from .issues import async_clear_issues, async_report_quota_exhausted, async_report_voice_not_granted
 from .options import audio_request, default_options
-from .recognition_options import create_recognizer
+from .recognition_options import async_remove_stt_entity, create_recognizer
 from .volcengine import (
     AuthenticationError,
     Credentials,
@@ -120,6 +120,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -
         raise _setup_error(ConfigEntryNotReady if err.retryable else ConfigEntryError, err) from err
     async_clear_issues(hass, entry.entry_id)
     recognizer = create_recognizer(entry.data, entry.options)
+    if recognizer is None:
+        async_remove_stt_entity(hass, entry.entry_id)
     platforms = [platform for platform in PLATFORMS if platform != Platform.STT or recognizer]
     entry.runtime_data = VolcengineData(engine=engine, recognizer=recognizer, platforms=platforms)
     await hass.config_entries.async_forward_entry_setups(entry, platforms)

@@ -11,7 +11,9 @@ from typing import Any, Final
 
 import voluptuous as vol
 from homeassistant.const import CONF_ACCESS_TOKEN
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.selector import (
     BooleanSelector,
     SelectSelector,
@@ -22,7 +24,13 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.util.ssl import get_default_context
 
-from .const import CONF_APP_ID, CONF_ENDPOINT, CONF_MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY
+from .const import (
+    CONF_APP_ID,
+    CONF_ENDPOINT,
+    CONF_MAX_CONCURRENCY,
+    DEFAULT_MAX_CONCURRENCY,
+    DOMAIN,
+)
 from .languages import normalize_language
 from .volcengine import (
     DEFAULT_ENDPOINT,
@@ -127,6 +135,17 @@ def create_recognizer(
         config,
         ssl_context=get_default_context(),
     )
+
+
+@callback
+def async_remove_stt_entity(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget the STT entity of an entry that turned speech-to-text off.
+
+    Left in the registry it would linger as "unavailable" in every STT picker.
+    """
+    registry = er.async_get(hass)
+    if entity_id := registry.async_get_entity_id("stt", DOMAIN, f"{entry_id}_stt"):
+        registry.async_remove(entity_id)
 
 
 def recognition_settings(options: Mapping[str, Any], language: str) -> RecognitionSettings:

@@ -34,6 +34,7 @@ from custom_components.volcengine_tts.volcengine.recognition import (
     Transcript,
     parse_response,
     request_payload,
+    without_wav_header,
 )
 from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Account, Emulator, EmulatorConfig, Faults
 from emulator.audio import render_audio
@@ -371,3 +372,97 @@ async def test_the_token_never_reaches_the_logs(
     assert DEFAULT_TOKEN not in ours
     assert "secret-token-xyz" not in ours
     assert "X-Api-Access-Key: **REDACTED**" in ours  # the header was logged, redacted
+
+
+async def _stripped(pieces: list[bytes]) -> bytes:
+    async def source() -> AsyncIterator[bytes]:
+        for piece in pieces:
+            yield piece
+
+    return b"".join([chunk async for chunk in without_wav_header(source())])
+
+
+async def test_a_wav_header_is_dropped_even_when_split_into_tiny_chunks() -> None:
+    wav = render_audio("好", "v", encoding="wav", sample_rate=16000)
+    pieces = [wav[index : index + 3] for index in range(0, len(wav), 3)]
+    assert await _stripped(pieces) == wav[44:]
+
+
+async def test_chunks_before_the_data_chunk_are_skipped() -> None:
+    wav = render_audio("好", "v", encoding="wav", sample_rate=16000)
+    listed = wav[:36] + b"LIST" + (5).to_bytes(4, "little") + b"abcde\0" + wav[36:]
+    assert await _stripped([listed]) == wav[44:]
+
+
+@pytest.mark.parametrize("pcm", [b"", b"\x01", b"\x01\x02\x03\x04\x05"])
+async def test_raw_pcm_passes_unchanged(pcm: bytes) -> None:
+    assert await _stripped([pcm[:1], pcm[1:]]) == pcm
+
+
+async def test_a_wav_without_data_is_an_input_error() -> None:
+    with pytest.raises(InvalidInputError, match="no data chunk"):
+        await _stripped([b"RIFF\0\0\0\0WAVEfmt "])
+
+
+async def test_a_wav_without_format_is_an_input_error() -> None:
+    with pytest.raises(InvalidInputError, match="no format chunk"):
+        await _stripped([b"RIFF\0\0\0\0WAVEdata\0\0\0\0"])
+
+
+async def test_a_stereo_wav_is_an_input_error() -> None:
+    wav = bytearray(render_audio("好", "v", encoding="wav", sample_rate=16000))
+    wav[22] = 2
+    with pytest.raises(InvalidInputError, match="2 channel"):
+        await _stripped([bytes(wav)])
+
+
+class _StubConnection:
+    """A connection whose answers the test decides: for what the emulator cannot send."""
+
+    log_id = "stub-log-id"
+
+    def __init__(self, answer: bytes | str | None, *, send_error: Exception | None = None) -> None:
+        self._answer = answer
+        self._send_error = send_error
+        self.closed = asyncio.Event()
+
+    async def send(self, message: bytes) -> None:
+        if self._send_error is not None:
+            raise self._send_error
+
+    async def receive_unbounded(self) -> bytes | str:
+        if self._answer is None:
+            await self.closed.wait()
+        assert self._answer is not None
+        return self._answer
+
+    async def close(self) -> None:
+        self.closed.set()
+
+
+async def _transcribe_with(stub: _StubConnection) -> list[Transcript]:
+    recognizer = RecognitionClient(Credentials("app", "token"), endpoint="ws://127.0.0.1:9")
+
+    async def connect_stub() -> _StubConnection:
+        return stub
+
+    recognizer._connect = connect_stub  # type: ignore[assignment,method-assign]
+    return await transcripts(recognizer, chunks(speech()))
+
+
+async def test_a_send_that_times_out_fails_the_recognition() -> None:
+    stalled = VolcengineTimeoutError("Sending to Volcengine stalled for 10 s")
+    with pytest.raises(VolcengineTimeoutError, match="Sending"):
+        await _transcribe_with(_StubConnection(None, send_error=stalled))
+
+
+async def test_a_text_frame_from_the_service_is_an_error() -> None:
+    with pytest.raises(ProtocolError, match="text frame"):
+        await _transcribe_with(_StubConnection("<html>bad gateway</html>"))
+
+
+async def test_an_audio_frame_from_the_recognition_service_is_a_protocol_error() -> None:
+    audio_frame = bytes.fromhex("11b10000") + (1).to_bytes(4) + (0).to_bytes(4)
+    with pytest.raises(ProtocolError, match="AudioFrame") as caught:
+        await _transcribe_with(_StubConnection(audio_frame))
+    assert caught.value.log_id == "stub-log-id"

@@ -244,6 +244,16 @@ def _handshake_error_class(status: int) -> tuple[type[VolcengineError], str]:
     )
 
 
+def redact(error: VolcengineError, secrets: tuple[str, ...]) -> None:
+    """Scrub secrets from an error's texts in place: servers may echo a request back."""
+    for attribute in ("message", "server_message"):
+        value = getattr(error, attribute)
+        if value:
+            for secret in secrets:
+                value = value.replace(secret, "**REDACTED**")
+            setattr(error, attribute, value)
+
+
 def json_object(data: str | bytes) -> dict[str, Any] | None:
     """Parse a JSON object sent by the server; ``None`` for anything else.
 

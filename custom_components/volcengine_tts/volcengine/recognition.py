@@ -162,27 +162,32 @@ async def without_wav_header(audio: AsyncIterable[bytes]) -> AsyncIterator[bytes
     body as sent, RIFF header included, and the service would hear the header as noise.
     """
     iterator = aiter(audio)
-    head = b""
-    async for chunk in iterator:
-        head += chunk
-        if len(head) >= len(_RIFF):
-            break
-    if not head.startswith(_RIFF):
-        if head:
-            yield head
-    else:
-        async for chunk in iterator:
-            if _data_offset(head) is not None or len(head) > WAV_HEADER_LOOKAHEAD:
+    head = await _read_at_least(iterator, b"", len(_RIFF))
+    if head.startswith(_RIFF):
+        while _data_offset(head) is None and len(head) <= WAV_HEADER_LOOKAHEAD:
+            longer = await _read_at_least(iterator, head, len(head) + 1)
+            if longer == head:
                 break
-            head += chunk
+            head = longer
         offset = _data_offset(head)
         if offset is None:
             raise InvalidInputError("The WAV audio has no data chunk near its start")
         _check_wav_format(head)
-        if head[offset:]:
-            yield head[offset:]
+        head = head[offset:]
+    if head:
+        yield head
     async for chunk in iterator:
         yield chunk
+
+
+async def _read_at_least(iterator: AsyncIterator[bytes], head: bytes, size: int) -> bytes:
+    """Append chunks to ``head`` until it holds ``size`` bytes or the audio ends."""
+    while len(head) < size:
+        try:
+            head += await anext(iterator)
+        except StopAsyncIteration:
+            break
+    return head
 
 
 def _data_offset(head: bytes) -> int | None:
@@ -275,14 +280,14 @@ class RecognitionClient:
         connection = await self._connect()
         utterance = _Utterance(
             connection,
+            audio,
+            request_payload(settings, uid=self._uid),
             deadline=asyncio.get_running_loop().time()
             + self.max_audio_seconds
             + self.receive_timeout,
             receive_timeout=self.receive_timeout,
         )
         try:
-            request = request_payload(settings, uid=self._uid)
-            utterance.start_sending(audio, request)
             while True:
                 transcript = parse_response(await utterance.next_response())
                 yield transcript
@@ -316,14 +321,19 @@ class _Utterance:
     ending at ``deadline``, which moves up once the last packet is sent.
     """
 
-    def __init__(self, connection: Connection, *, deadline: float, receive_timeout: float) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        audio: AsyncIterable[bytes],
+        request: dict[str, Any],
+        *,
+        deadline: float,
+        receive_timeout: float,
+    ) -> None:
+        """Start sending the request and the audio in the background at once."""
         self._connection = connection
         self._deadline = deadline
         self._receive_timeout = receive_timeout
-        self._sender: asyncio.Task[None] | None = None
-
-    def start_sending(self, audio: AsyncIterable[bytes], request: dict[str, Any]) -> None:
-        """Send the request and the audio in the background."""
         self._sender = asyncio.get_running_loop().create_task(self._send(audio, request))
 
     async def _send(self, audio: AsyncIterable[bytes], request: dict[str, Any]) -> None:
@@ -358,8 +368,6 @@ class _Utterance:
         says nothing while the text does not change, which can be seconds.
         """
         sender = self._sender
-        if sender is None:
-            raise RuntimeError("start_sending first")
         receiving = asyncio.ensure_future(self._connection.receive_unbounded())
         try:
             async with asyncio.timeout_at(self._deadline):
@@ -401,8 +409,7 @@ class _Utterance:
 
     async def close(self) -> None:
         """Stop sending and close the connection, whatever happened."""
-        if self._sender is not None:
-            await _stop(self._sender)
+        await _stop(self._sender)
         await self._connection.close()
 
 

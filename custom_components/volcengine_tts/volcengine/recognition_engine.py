@@ -20,7 +20,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .errors import VolcengineError
+from .errors import VolcengineError, redact
 from .models import Credentials
 from .pool import RequestSlots
 from .recognition import (
@@ -150,10 +150,9 @@ class RecognitionEngine:
         }
 
     def _record(self, error: VolcengineError) -> None:
-        """Keep recent errors for diagnostics, without secrets."""
+        """Keep recent errors for diagnostics; scrub secrets from the error itself first."""
+        redact(error, self._credentials.secrets())
         message = error.server_message or error.message
-        for secret in self._credentials.secrets():
-            message = message.replace(secret, "**REDACTED**")
         self.recent_errors.append(
             {
                 "time": time.time(),
