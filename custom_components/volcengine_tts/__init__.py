@@ -133,6 +133,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) 
     unloaded = await hass.config_entries.async_unload_platforms(entry, entry.runtime_data.platforms)
     if unloaded:
         await entry.runtime_data.engine.close()
+        if entry.runtime_data.recognizer is not None:
+            await entry.runtime_data.recognizer.close()
     return unloaded
 
 

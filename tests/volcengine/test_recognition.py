@@ -466,3 +466,11 @@ async def test_an_audio_frame_from_the_recognition_service_is_a_protocol_error()
     with pytest.raises(ProtocolError, match="AudioFrame") as caught:
         await _transcribe_with(_StubConnection(audio_frame))
     assert caught.value.log_id == "stub-log-id"
+
+
+async def test_the_final_text_does_not_wait_for_the_close_handshake(emulator: Emulator) -> None:
+    recognizer = client(emulator)
+    results = await transcripts(recognizer, chunks(speech()))
+    assert results[-1].is_final
+    await recognizer.wait_closed()  # the close finished in the background
+    await recognizer.wait_closed()  # and nothing is left to wait for

@@ -264,6 +264,7 @@ class RecognitionClient:
         self.receive_timeout = receive_timeout
         self.max_audio_seconds = max_audio_seconds
         self._uid = uid
+        self._closing: set[asyncio.Task[None]] = set()
 
     async def check_access(self) -> None:
         """Open and close a connection: the handshake alone proves credentials and grant."""
@@ -287,14 +288,26 @@ class RecognitionClient:
             + self.receive_timeout,
             receive_timeout=self.receive_timeout,
         )
+        finished = False
         try:
-            while True:
+            while not finished:
                 transcript = parse_response(await utterance.next_response())
+                finished = transcript.is_final
                 yield transcript
-                if transcript.is_final:
-                    return
         finally:
-            await utterance.close()
+            if finished:
+                # The answer is complete: the close handshake (a round trip) need
+                # not hold up the caller, who is waiting to act on the text.
+                task = asyncio.get_running_loop().create_task(utterance.close())
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+            else:
+                await utterance.close()
+
+    async def wait_closed(self) -> None:
+        """Wait for connections still closing in the background."""
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
     async def _connect(self) -> Connection:
         return await connect(

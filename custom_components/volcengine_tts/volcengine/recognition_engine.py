@@ -136,6 +136,10 @@ class RecognitionEngine:
             else:
                 return
 
+    async def close(self) -> None:
+        """Wait for connections still closing (called when the config entry unloads)."""
+        await self._client.wait_closed()
+
     def diagnostics(self) -> dict[str, Any]:
         """Describe the recogniser, for Home Assistant's diagnostics download."""
         return {
