@@ -96,10 +96,10 @@ async def _serve(args: argparse.Namespace) -> None:
         print(f"  v1 ws_binary:      {emulator.url}{V1_PATH}")
         print(f"  v3 bidirection:    {emulator.url}{BIDIRECTION_PATH}")
         print(f"  v3 unidirectional: {emulator.url}{UNIDIRECTIONAL_PATH}")
-        for path in SAUC_ENDPOINTS:
-            print(f"  recognition:       {emulator.url}{path}")
         if emulator.rtt > 0:
             print(f"  round trip: {emulator.rtt:g} s (latency proxy)")
+        for path in SAUC_ENDPOINTS:
+            print(f"  recognition:       {emulator.url}{path}")
         print("Press Ctrl-C to stop.", flush=True)
         await stop.wait()
 
