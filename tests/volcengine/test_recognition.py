@@ -474,3 +474,13 @@ async def test_the_final_text_does_not_wait_for_the_close_handshake(emulator: Em
     assert results[-1].is_final
     await recognizer.wait_closed()  # the close finished in the background
     await recognizer.wait_closed()  # and nothing is left to wait for
+
+
+def test_client_frames_are_numbered_from_one() -> None:
+    from custom_components.volcengine_tts.volcengine.frames import (
+        MessageType,
+        encode_sequenced_request,
+    )
+
+    with pytest.raises(ValueError, match="numbered from 1"):
+        encode_sequenced_request(MessageType.AUDIO_ONLY_CLIENT_REQUEST, b"", sequence=0)

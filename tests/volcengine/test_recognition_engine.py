@@ -15,7 +15,7 @@ from custom_components.volcengine_tts.volcengine import (
     TransientServerError,
     VolcengineConnectionError,
 )
-from custom_components.volcengine_tts.volcengine.pool import QueueTimeoutError
+from custom_components.volcengine_tts.volcengine.pool import QueueFullError, QueueTimeoutError
 from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Emulator, Faults
 from emulator.audio import render_audio
 
@@ -116,3 +116,19 @@ async def test_diagnostics_describe_the_recogniser(emulator: Emulator) -> None:
     assert diagnostics["resource_id"] == "volc.seedasr.sauc.duration"
     assert diagnostics["max_concurrency"] == 2
     assert diagnostics["failures"] == 0
+
+
+async def test_a_full_queue_refuses_at_once(emulator: Emulator) -> None:
+    recognizer = engine(emulator, max_concurrency=1, queue_limit=0)
+    release = asyncio.Event()
+
+    async def held() -> AsyncIterator[bytes]:
+        yield b"\0\0"
+        await release.wait()
+
+    first = asyncio.create_task(recognizer.recognize(held(), SETTINGS))
+    await emulator.wait_for_recognitions(1)
+    with pytest.raises(QueueFullError):
+        await recognizer.recognize(chunks(speech()), SETTINGS)
+    release.set()
+    await first
