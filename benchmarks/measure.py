@@ -101,7 +101,11 @@ class Endpoint:
 
 @contextlib.asynccontextmanager
 async def emulator_process(
-    *, rtt: float, first_chunk_delay: float, real_time_factor: float
+    *,
+    rtt: float,
+    first_chunk_delay: float = 0.0,
+    real_time_factor: float = 0.0,
+    extra_arguments: Sequence[str] = (),
 ) -> AsyncIterator[Endpoint]:
     """Run ``python -m emulator --tls`` in a child process until the block ends.
 
@@ -123,6 +127,7 @@ async def emulator_process(
         repr(first_chunk_delay),
         "--real-time-factor",
         repr(real_time_factor),
+        *extra_arguments,
         cwd=REPO_ROOT,
         stdout=asyncio.subprocess.PIPE,
     )

@@ -1,6 +1,7 @@
 """A local, protocol-faithful emulator of Volcengine's TTS websocket services.
 
-v1 ``ws_binary``, v3 ``bidirection`` and v3 ``unidirectional/stream``; optionally behind
+v1 ``ws_binary``, v3 ``bidirection`` and v3 ``unidirectional/stream``, and streaming
+speech recognition (``sauc``) that reads back the emulator's own speech; optionally behind
 a ``LatencyProxy`` that gives every round trip a real cost.
 
 It stands beside the integration rather than inside it: it has its own frame codec and
@@ -14,15 +15,18 @@ from .config import (
     DEFAULT_TOKEN,
     DEFAULT_V3_VOICES,
     DEFAULT_VOICES,
+    RECOGNITION_RESOURCE_IDS,
     RESOURCE_IDS,
     Account,
     EmulatorConfig,
     Faults,
     LastFrameLayout,
+    ReceivedRecognition,
     ReceivedRequest,
     ReceivedSession,
 )
 from .latency import LatencyProxy
+from .sauc_handler import SAUC_ENDPOINTS
 from .server import Emulator
 from .v1_handler import V1_PATH
 from .v3_bidirection import BIDIRECTION_PATH
@@ -35,7 +39,9 @@ __all__ = [
     "DEFAULT_TOKEN",
     "DEFAULT_V3_VOICES",
     "DEFAULT_VOICES",
+    "RECOGNITION_RESOURCE_IDS",
     "RESOURCE_IDS",
+    "SAUC_ENDPOINTS",
     "UNIDIRECTIONAL_PATH",
     "V1_PATH",
     "Account",
@@ -44,6 +50,7 @@ __all__ = [
     "Faults",
     "LastFrameLayout",
     "LatencyProxy",
+    "ReceivedRecognition",
     "ReceivedRequest",
     "ReceivedSession",
     "render_audio",

@@ -16,6 +16,7 @@ from . import (
     DEFAULT_APP_ID,
     DEFAULT_CLUSTER,
     DEFAULT_TOKEN,
+    SAUC_ENDPOINTS,
     UNIDIRECTIONAL_PATH,
     V1_PATH,
     Emulator,
@@ -28,7 +29,7 @@ _DEFAULT_PORT = 8765
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m emulator",
-        description="Local Volcengine TTS emulator (v1 ws_binary, v3 websockets).",
+        description="Local Volcengine speech emulator (v1 ws_binary, v3 TTS, recognition).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=_DEFAULT_PORT, help="0 picks a free port")
@@ -45,6 +46,16 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=0.0,
         metavar="S",
         help="emulated network round trip in seconds (serves through a latency proxy)",
+    )
+    parser.add_argument(
+        "--recognition-final-delay",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="seconds the recogniser takes to finish after the last audio packet",
+    )
+    parser.add_argument(
+        "--transcript", default="", help="what the recogniser hears in audio not its own"
     )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
@@ -71,6 +82,8 @@ async def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         first_chunk_delay=args.first_chunk_delay,
         real_time_factor=args.real_time_factor,
+        recognition_final_delay=args.recognition_final_delay,
+        transcript=args.transcript,
     )
     async with Emulator(config, tls=args.tls, rtt=args.rtt) as emulator:
         print(f"Volcengine TTS emulator listening on {emulator.url}", flush=True)
@@ -85,6 +98,8 @@ async def _serve(args: argparse.Namespace) -> None:
         print(f"  v3 unidirectional: {emulator.url}{UNIDIRECTIONAL_PATH}")
         if emulator.rtt > 0:
             print(f"  round trip: {emulator.rtt:g} s (latency proxy)")
+        for path in SAUC_ENDPOINTS:
+            print(f"  recognition:       {emulator.url}{path}")
         print("Press Ctrl-C to stop.", flush=True)
         await stop.wait()
 

@@ -4,6 +4,10 @@ Every letter or digit is one "syllable" (a short sine tone whose pitch is derive
 the voice id), every punctuation mark a short pause, everything else is silent. That is
 enough for clients to check durations, formats and voices without a real synthesizer.
 
+PCM and WAV carry the text itself, one character per segment, in the samples' least
+significant bits (``speech_marks``): the emulator's recogniser reads it back, so a round
+trip TTS → STT returns the original text without a real recogniser.
+
 Each syllable and pause is encoded once per voice and format and cached; long texts are
 built by concatenating the cached pieces. A concatenation of complete MP3 streams is a
 valid MP3 stream, so this stays fast for the 20,000-character texts the project uses.
@@ -22,6 +26,8 @@ from functools import lru_cache
 from typing import Final
 
 import lameenc
+
+from .speech_marks import clear_marks, mark
 
 SYLLABLE_SECONDS: Final = 0.15
 PAUSE_SECONDS: Final = 0.1
@@ -62,6 +68,25 @@ def _sounds(text: str) -> Iterator[Sound]:
             yield sound
 
 
+def _marked_sounds(text: str) -> Iterator[tuple[Sound, str]]:
+    """Pair each sound with the text it carries: its character and the silent ones after it.
+
+    Silent characters before the first sound travel with the first one.
+    """
+    sound: Sound | None = None
+    carried = ""
+    for char in text:
+        current = sound_of(char)
+        if current is None or sound is None:
+            sound = sound or current
+            carried += char
+            continue
+        yield sound, carried
+        sound, carried = current, char
+    if sound is not None:
+        yield sound, carried
+
+
 def has_speech(text: str) -> bool:
     """Tell whether the text contains anything to speak (not just spaces or punctuation)."""
     return any(sound is Sound.SYLLABLE for sound in _sounds(text))
@@ -100,6 +125,7 @@ def _segment_pcm(sound: Sound, voice: str, sample_rate: int, speed_ratio: float)
             # Fade in and out so consecutive syllables do not click.
             envelope = min(1.0, index / fade, (count - 1 - index) / fade)
             samples[index] = round(_AMPLITUDE * envelope * math.sin(step * index))
+    clear_marks(samples)
     if sys.byteorder == "big":
         samples.byteswap()
     return samples.tobytes()
@@ -123,7 +149,10 @@ def _segment_mp3(
 
 
 def _pcm(text: str, voice: str, sample_rate: int, speed_ratio: float) -> bytes:
-    return b"".join(_segment_pcm(sound, voice, sample_rate, speed_ratio) for sound in _sounds(text))
+    return b"".join(
+        mark(_segment_pcm(sound, voice, sample_rate, speed_ratio), carried)
+        for sound, carried in _marked_sounds(text)
+    )
 
 
 def _wav(pcm: bytes, sample_rate: int) -> bytes:

@@ -78,6 +78,18 @@ RESOURCE_IDS: Final = frozenset(
 )
 """The documented ``X-Api-Resource-Id`` values; any other id is refused with HTTP 400."""
 
+RECOGNITION_RESOURCE_IDS: Final = frozenset(
+    {
+        "volc.bigasr.sauc.duration",
+        "volc.bigasr.sauc.concurrent",
+        "volc.seedasr.sauc.duration",
+        "volc.seedasr.sauc.concurrent",
+    }
+)
+"""The streaming recognition (``sauc``) resource ids: model 1.0 and 2.0, hourly or concurrent.
+
+An account's ``resources`` decide whether it may recognise, as for the TTS ids."""
+
 type LastFrameLayout = Literal["classic", "no_sequence"]
 """How the final audio frame is laid out.
 
@@ -131,6 +143,19 @@ class EmulatorConfig:
     """Voices the v3 endpoints know (their resource id must still match the generation)."""
     max_text_chars: int = 100_000
     """Characters one v3 session may receive before it fails with TTSExceededTextLimit."""
+    transcript: str = ""
+    """What the recogniser hears in audio that is not the emulator's own speech (any real
+    recording): the control API for recognition tests. Its own speech is read back as the
+    text it was synthesised from, whatever this says."""
+    recognition_final_delay: float = 0.0
+    """Seconds between the last audio packet and the final result (the service finishing)."""
+    packet_timeout: float = 5.0
+    """Seconds the recogniser waits for the next packet before error 45000081 (5 s or 8 s
+    were observed live)."""
+    gzip_recognition_responses: bool = False
+    """Gzip recognition responses (the documentation's reading; live captures are plain)."""
+    final_sequence_negative: bool = False
+    """Negate the final recognition response's sequence (live captures keep it positive)."""
 
 
 @dataclass(slots=True)
@@ -205,3 +230,25 @@ class ReceivedSession:
     """20000000 when finished, the failure code when it failed, ``None`` while running."""
     endpoint: str = "bidirection"
     """``bidirection`` or ``unidirectional``."""
+
+
+@dataclass(slots=True)
+class ReceivedRecognition:
+    """One recognition session, for tests to inspect; updated in place while it runs."""
+
+    app_id: str
+    resource_id: str
+    endpoint: str
+    """``bigmodel``, ``bigmodel_async`` or ``bigmodel_nostream``."""
+    request: dict[str, Any] = field(default_factory=dict)
+    numbered: bool | None = None
+    """Whether the client numbers its frames (``None`` before the first one)."""
+    compressed_audio: bool | None = None
+    packets: int = 0
+    """Audio packets received, the last one included."""
+    packet_sizes: list[int] = field(default_factory=list)
+    """Decompressed audio bytes per packet, in order."""
+    text: str | None = None
+    """The final transcript sent."""
+    status_code: int | None = None
+    """20000000 once the final result is sent, the error code on failure."""

@@ -96,13 +96,19 @@ def encode_header(
     )
 
 
-def check_client_header(
-    frame: bytes, allowed_flags: frozenset[int] = frozenset({0})
-) -> tuple[int, int, Compression]:
-    """Validate a client frame's header; return header length, flags and compression.
+@dataclass(frozen=True, slots=True)
+class ClientHeader:
+    """The fields of a client frame's header that every protocol checks."""
 
-    v1 and v3 share the header; they differ only in the flags a client may set.
-    """
+    length: int
+    message_type: int
+    flags: int
+    serialization: int
+    compression: Compression
+
+
+def read_client_header(frame: bytes) -> ClientHeader:
+    """Read a client frame's header, refusing what no protocol of the family allows."""
     if len(frame) < HEADER_WORD_BYTES:
         raise ProtocolError(f"frame of {len(frame)} bytes is shorter than the 4-byte header")
     version, header_words = frame[0] >> 4, frame[0] & 0x0F
@@ -110,17 +116,35 @@ def check_client_header(
         raise ProtocolError(f"unsupported protocol version {version}")
     if header_words < _BASE_HEADER_WORDS:
         raise ProtocolError("header size must be at least one 4-byte word")
-    message_type, flags = frame[1] >> 4, frame[1] & 0x0F
-    if message_type != MessageType.FULL_CLIENT_REQUEST:
-        raise ProtocolError(f"message type {message_type:#06b} is not a full client request")
-    if flags not in allowed_flags:
-        raise ProtocolError(f"unexpected message flags {flags:#06b}")
-    serialization, compression = frame[2] >> 4, frame[2] & 0x0F
-    if serialization != Serialization.JSON:
-        raise ProtocolError(f"serialization {serialization:#06b} is not JSON")
+    if len(frame) < header_words * HEADER_WORD_BYTES:
+        raise ProtocolError("frame ends inside its header extensions")
+    compression = frame[2] & 0x0F
     if compression not in tuple(Compression):
         raise ProtocolError(f"unsupported compression {compression:#06b}")
-    return header_words * HEADER_WORD_BYTES, flags, Compression(compression)
+    return ClientHeader(
+        length=header_words * HEADER_WORD_BYTES,
+        message_type=frame[1] >> 4,
+        flags=frame[1] & 0x0F,
+        serialization=frame[2] >> 4,
+        compression=Compression(compression),
+    )
+
+
+def check_client_header(
+    frame: bytes, allowed_flags: frozenset[int] = frozenset({0})
+) -> tuple[int, int, Compression]:
+    """Validate a full-client-request header; return header length, flags and compression.
+
+    v1 and v3 share the header; they differ only in the flags a client may set.
+    """
+    header = read_client_header(frame)
+    if header.message_type != MessageType.FULL_CLIENT_REQUEST:
+        raise ProtocolError(f"message type {header.message_type:#06b} is not a full client request")
+    if header.flags not in allowed_flags:
+        raise ProtocolError(f"unexpected message flags {header.flags:#06b}")
+    if header.serialization != Serialization.JSON:
+        raise ProtocolError(f"serialization {header.serialization:#06b} is not JSON")
+    return header.length, header.flags, header.compression
 
 
 def _payload(frame: bytes, header_length: int) -> bytes:

@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
@@ -22,8 +23,16 @@ from urllib.parse import urlsplit
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
-from .config import EmulatorConfig, Faults, ReceivedRequest, ReceivedSession
+from .config import (
+    RECOGNITION_RESOURCE_IDS,
+    EmulatorConfig,
+    Faults,
+    ReceivedRecognition,
+    ReceivedRequest,
+    ReceivedSession,
+)
 from .latency import LatencyProxy
+from .sauc_handler import SAUC_ENDPOINTS, serve_recognition
 from .state import Handshake, ServiceState
 from .tls import CertificatePaths, client_ssl_context, server_ssl_context, write_certificates
 from .v1_handler import V1_PATH, serve_v1
@@ -48,6 +57,12 @@ ROUTES: Final[Mapping[str, Route]] = {
     V1_PATH: Route(serve_v1),
     BIDIRECTION_PATH: Route(serve_bidirection, check_handshake),
     UNIDIRECTIONAL_PATH: Route(serve_unidirectional, check_handshake),
+    **{
+        path: Route(
+            serve_recognition, partial(check_handshake, resource_ids=RECOGNITION_RESOURCE_IDS)
+        )
+        for path in SAUC_ENDPOINTS
+    },
 }
 """Route per endpoint path; any other path is answered with HTTP 404."""
 _IDLE_CLOSE_CODE: Final = 1001
@@ -83,7 +98,9 @@ def _json_response(connection: ServerConnection, status: int, message: str) -> R
 
 
 class Emulator:
-    """A local Volcengine TTS service: v1 ``ws_binary`` and the v3 websocket endpoints.
+    """A local Volcengine speech service: v1 ``ws_binary``, v3 TTS, streaming recognition.
+
+    Recognition is served at ``/api/v3/sauc/bigmodel[_async|_nostream]``.
 
     Use as ``async with Emulator(config) as emulator:``; connect clients to
     ``emulator.url + "/api/v1/tts/ws_binary"`` (or ``/api/v3/tts/bidirection``,
@@ -150,6 +167,19 @@ class Emulator:
     async def wait_for_sessions(self, count: int, *, ended: bool = False) -> None:
         """Return once ``count`` v3 sessions have started (with ``ended``: have ended)."""
         await self._state.wait_for_sessions(count, ended=ended)
+
+    @property
+    def recognitions(self) -> list[ReceivedRecognition]:
+        """Every recognition session received, in order (updated while it runs)."""
+        return self._state.recognitions
+
+    async def wait_for_recognitions(self, count: int, *, ended: bool = False) -> None:
+        """Return once ``count`` recognitions have started (with ``ended``: have ended)."""
+        await self._state.wait_for_recognitions(count, ended=ended)
+
+    async def wait_for_recognition_packets(self, count: int) -> None:
+        """Return once the latest recognition has received ``count`` audio packets."""
+        await self._state.wait_for_recognition_packets(count)
 
     def open_connections(self, app_id: str) -> int:
         """How many v3 connections of ``app_id`` count against its concurrency quota."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
-from .config import EmulatorConfig, Faults, ReceivedRequest, ReceivedSession
+from .config import EmulatorConfig, Faults, ReceivedRecognition, ReceivedRequest, ReceivedSession
 from .errors import ErrorCode, ServiceError
 
 
@@ -58,6 +58,34 @@ class ServiceState:
     session_changed: asyncio.Event = field(default_factory=asyncio.Event)
     v3_links: list[V3Link] = field(default_factory=list)
     links_changed: asyncio.Event = field(default_factory=asyncio.Event)
+    recognitions: list[ReceivedRecognition] = field(default_factory=list)
+    recognition_changed: asyncio.Event = field(default_factory=asyncio.Event)
+    recognizing: Counter[str] = field(default_factory=Counter)
+    """Recognition sessions in progress per app id (their own quota, apart from TTS's)."""
+
+    def record_recognition(self, recognition: ReceivedRecognition) -> None:
+        """Remember a recognition session; it is updated in place as it runs."""
+        self.recognitions.append(recognition)
+        self.recognition_changed.set()
+
+    def recognition_changed_now(self) -> None:
+        """Wake tests waiting on recognition progress."""
+        self.recognition_changed.set()
+
+    async def wait_for_recognition_packets(self, count: int) -> None:
+        """Return once the latest recognition has received ``count`` audio packets."""
+        while not self.recognitions or self.recognitions[-1].packets < count:
+            self.recognition_changed.clear()
+            await self.recognition_changed.wait()
+
+    async def wait_for_recognitions(self, count: int, *, ended: bool = False) -> None:
+        """Return once ``count`` recognitions have started (with ``ended``: have ended)."""
+        while (
+            sum(1 for item in self.recognitions if not ended or item.status_code is not None)
+            < count
+        ):
+            self.recognition_changed.clear()
+            await self.recognition_changed.wait()
 
     def record_request(self, request: ReceivedRequest) -> None:
         """Remember a request and wake tests waiting for it."""

@@ -99,18 +99,20 @@ class V3Identity:
 
 
 def check_handshake(
-    headers: Mapping[str, str], config: EmulatorConfig
+    headers: Mapping[str, str],
+    config: EmulatorConfig,
+    resource_ids: frozenset[str] = RESOURCE_IDS,
 ) -> tuple[HTTPStatus, str] | None:
     """Return the HTTP status and message that refuse this upgrade, or ``None`` to accept.
 
     Order: credentials (401), then whether the resource id exists (400), then whether the
-    account bought it (403).
+    account bought it (403). The recognition endpoints pass their own ``resource_ids``.
     """
     identity = V3Identity.from_headers(headers)
     account = config.accounts.get(identity.app_id)
     if account is None or not identity.access_key or account.token != identity.access_key:
         return HTTPStatus.UNAUTHORIZED, INVALID_KEYS
-    if identity.resource_id not in RESOURCE_IDS:
+    if identity.resource_id not in resource_ids:
         return HTTPStatus.BAD_REQUEST, INVALID_RESOURCE
     if account.resources is not None and identity.resource_id not in account.resources:
         return HTTPStatus.FORBIDDEN, RESOURCE_NOT_GRANTED

@@ -590,6 +590,73 @@ class HomeAssistantClient:
         )
         return await self.fetch(resolved["url"], started=started)
 
+    async def entity_of(self, entry_id: str, domain: str) -> str:
+        """Return the entry's entity of ``domain`` (``stt``, ``tts``)."""
+        for entity in _objects(await self.command("config/entity_registry/list")):
+            entity_id: str = entity["entity_id"]
+            if entity["config_entry_id"] == entry_id and entity_id.startswith(f"{domain}."):
+                return entity_id
+        raise HomeAssistantError(f"entry {entry_id} has no {domain} entity")
+
+    async def create_pipeline(self, stt_entity: str, tts_entity: str, language: str) -> str:
+        """Create an Assist pipeline with our STT and TTS and Home Assistant's agent."""
+        pipeline = _object(
+            await self.command(
+                "assist_pipeline/pipeline/create",
+                name="Volcengine",
+                language=language,
+                conversation_engine="conversation.home_assistant",
+                conversation_language=language,
+                stt_engine=stt_entity,
+                stt_language=language,
+                tts_engine=tts_entity,
+                tts_language=language,
+                tts_voice=None,
+                wake_word_entity=None,
+                wake_word_id=None,
+            )
+        )
+        pipeline_id: str = pipeline["id"]
+        return pipeline_id
+
+    async def run_pipeline(self, pipeline_id: str, pcm: bytes) -> list[dict[str, Any]]:
+        """Stream 16 kHz PCM into the pipeline, as a satellite would; return its events.
+
+        Audio goes in 10 ms binary messages prefixed by the run's handler id; an empty
+        message ends it (``no_vad``: the end of the file ends the command).
+        """
+        websocket = await self._connected_websocket()
+        self._message_id += 1
+        run_id = self._message_id
+        await websocket.send_json(
+            {
+                "id": run_id,
+                "type": "assist_pipeline/run",
+                "pipeline": pipeline_id,
+                "start_stage": "stt",
+                "end_stage": "tts",
+                "input": {"sample_rate": 16000, "no_vad": True},
+            }
+        )
+        events: list[dict[str, Any]] = []
+        while True:
+            message = await websocket.receive_json(timeout=REQUEST_TIMEOUT)
+            if message.get("id") != run_id:
+                continue
+            if message["type"] == "result":
+                if not message["success"]:
+                    raise HomeAssistantError(f"assist_pipeline/run: {message['error']}")
+                continue
+            event = message["event"]
+            events.append(event)
+            if event["type"] == "run-start":
+                prefix = bytes((event["data"]["runner_data"]["stt_binary_handler_id"],))
+                for start in range(0, len(pcm), 320):
+                    await websocket.send_bytes(prefix + pcm[start : start + 320])
+                await websocket.send_bytes(prefix)
+            if event["type"] in ("run-end", "error"):
+                return events
+
     async def tts_url(
         self, tts_entity: str, message: str, options: Mapping[str, Any] | None = None
     ) -> str:

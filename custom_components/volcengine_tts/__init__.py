@@ -39,18 +39,20 @@ from .const import (
 from .errors import details, translation_key
 from .issues import async_clear_issues, async_report_quota_exhausted, async_report_voice_not_granted
 from .options import audio_request, default_options
+from .recognition_options import async_remove_stt_entity, create_recognizer
 from .volcengine import (
     AuthenticationError,
     Credentials,
     EngineConfig,
     PermissionDeniedError,
     QuotaExhaustedError,
+    RecognitionEngine,
     SynthesisEngine,
     VoiceSettings,
     VolcengineError,
 )
 
-PLATFORMS: list[Platform] = [Platform.TTS]
+PLATFORMS: list[Platform] = [Platform.TTS, Platform.STT]
 CONFIG_VERSION = 2
 
 
@@ -59,6 +61,10 @@ class VolcengineData:
     """What the platforms of one config entry share."""
 
     engine: SynthesisEngine
+    recognizer: RecognitionEngine | None = None
+    """``None`` when speech-to-text is turned off in the options."""
+    platforms: list[Platform]
+    """The platforms set up, so unloading matches even after the options changed."""
 
 
 type VolcengineConfigEntry = ConfigEntry[VolcengineData]
@@ -115,16 +121,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -
         # later; anything else needs the user to change something.
         raise _setup_error(ConfigEntryNotReady if err.retryable else ConfigEntryError, err) from err
     async_clear_issues(hass, entry.entry_id)
-    entry.runtime_data = VolcengineData(engine=engine)
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    recognizer = create_recognizer(entry.data, entry.options)
+    if recognizer is None:
+        async_remove_stt_entity(hass, entry.entry_id)
+    platforms = [platform for platform in PLATFORMS if platform != Platform.STT or recognizer]
+    entry.runtime_data = VolcengineData(engine=engine, recognizer=recognizer, platforms=platforms)
+    await hass.config_entries.async_forward_entry_setups(entry, platforms)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -> bool:
     """Unload a config entry and close its warm connections."""
-    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    unloaded = await hass.config_entries.async_unload_platforms(entry, entry.runtime_data.platforms)
     if unloaded:
         await entry.runtime_data.engine.close()
+        if entry.runtime_data.recognizer is not None:
+            await entry.runtime_data.recognizer.close()
     return unloaded
 
 

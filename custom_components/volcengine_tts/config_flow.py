@@ -69,6 +69,7 @@ from .options import (
     SPEED_RANGE,
     VOLUME_RANGE,
 )
+from .recognition_options import STT_SECTION, clean_stt_options, stt_options, stt_section
 from .voices import CATALOGUE, custom_voice, display_name, voice_by_id
 from .volcengine import RESOURCE_IDS, InvalidEndpointError, SynthesisEngine, VolcengineError
 
@@ -332,11 +333,14 @@ def _options_schema(language: str, custom: list[str]) -> vol.Schema:
             ),
             vol.Optional(CONF_CUSTOM_VOICES): TextSelector(TextSelectorConfig(multiple=True)),
             vol.Required(CONF_MAX_CONCURRENCY): _number(1, 20, 1, slider=False),
+            vol.Optional(STT_SECTION): stt_section(),
         }
     )
 
 
-def _clean_options(user_input: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def _clean_options(
+    user_input: Mapping[str, Any], current: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Normalise the form's values; return them with field errors."""
     custom = list(
         dict.fromkeys(
@@ -353,6 +357,7 @@ def _clean_options(user_input: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
         ATTR_SAMPLE_RATE: int(user_input[ATTR_SAMPLE_RATE]),
         CONF_CUSTOM_VOICES: custom,
         CONF_MAX_CONCURRENCY: int(user_input[CONF_MAX_CONCURRENCY]),
+        STT_SECTION: clean_stt_options(user_input.get(STT_SECTION, stt_options(current))),
     }
     errors: dict[str, str] = {}
     if emotion := str(user_input.get(ATTR_EMOTION) or "").strip():
@@ -376,7 +381,7 @@ class VolcengineOptionsFlow(OptionsFlowWithReload):
         """Show the defaults; save them (the entry reloads, changing HA's cache key)."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            options, errors = _clean_options(user_input)
+            options, errors = _clean_options(user_input, self.config_entry.options)
             if not errors and options[CONF_VOICE] != self.config_entry.options.get(
                 CONF_VOICE, DEFAULT_VOICE
             ):
@@ -391,6 +396,7 @@ class VolcengineOptionsFlow(OptionsFlowWithReload):
             **self.config_entry.options,
             **(user_input or {}),
         }
+        current[STT_SECTION] = stt_options(current)
         current[ATTR_SAMPLE_RATE] = str(current[ATTR_SAMPLE_RATE])
         custom = [voice.strip() for voice in current.get(CONF_CUSTOM_VOICES, []) if voice.strip()]
         schema = _options_schema(self.hass.config.language, custom)

@@ -31,4 +31,13 @@ async def async_get_config_entry_diagnostics(
             "custom": len(entry.options.get(CONF_CUSTOM_VOICES, [])),
         },
         "engine": entry.runtime_data.engine.diagnostics(),
+        "stt": _stt_diagnostics(entry),
     }
+
+
+def _stt_diagnostics(entry: VolcengineConfigEntry) -> dict[str, Any]:
+    """Whether speech-to-text is on, and what the recogniser has been doing."""
+    recognizer = entry.runtime_data.recognizer
+    if recognizer is None:
+        return {"enabled": False}
+    return {"enabled": True, **recognizer.diagnostics()}

@@ -1,8 +1,9 @@
 """Repair issues: problems only the user can fix, in the Volcengine console.
 
 Raised when the service says the default voice is not granted to the
-account or the account's quota is used up; cleared once setup succeeds, or
-as soon as a request proves the problem fixed.
+account, the account's quota is used up, or the account has no speech
+recognition resource; cleared once setup (or a recognition) succeeds, or as
+soon as a request proves the problem fixed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from .const import DOMAIN
 CONSOLE_URL = "https://console.volcengine.com/speech/app"
 VOICE_NOT_GRANTED = "voice_not_granted"
 QUOTA_EXHAUSTED = "quota_exhausted"
+RECOGNITION_NOT_GRANTED = "recognition_not_granted"
 
 
 def _issue_id(kind: str, entry_id: str) -> str:
@@ -31,6 +33,20 @@ def async_report_voice_not_granted(hass: HomeAssistant, entry_id: str, voice: st
 def async_report_quota_exhausted(hass: HomeAssistant, entry_id: str) -> None:
     """Tell the user the account's character quota is used up."""
     _create_issue(hass, QUOTA_EXHAUSTED, entry_id, {})
+
+
+@callback
+def async_report_recognition_not_granted(
+    hass: HomeAssistant, entry_id: str, resource_id: str
+) -> None:
+    """Tell the user to enable streaming speech recognition for the application."""
+    _create_issue(hass, RECOGNITION_NOT_GRANTED, entry_id, {"resource_id": resource_id})
+
+
+@callback
+def async_clear_recognition_issue(hass: HomeAssistant, entry_id: str) -> None:
+    """Remove the recognition issue: recognition works now."""
+    ir.async_delete_issue(hass, DOMAIN, _issue_id(RECOGNITION_NOT_GRANTED, entry_id))
 
 
 def _create_issue(
@@ -51,7 +67,7 @@ def _create_issue(
 @callback
 def async_clear_issues(hass: HomeAssistant, entry_id: str) -> None:
     """Remove this entry's issues: whatever they said works again."""
-    for kind in (VOICE_NOT_GRANTED, QUOTA_EXHAUSTED):
+    for kind in (VOICE_NOT_GRANTED, QUOTA_EXHAUSTED, RECOGNITION_NOT_GRANTED):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(kind, entry_id))
 
 

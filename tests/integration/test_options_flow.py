@@ -63,6 +63,13 @@ async def test_saving_options_reloads_with_the_new_defaults(
         "sample_rate": 44100,
         "custom_voices": ["S_clone01"],
         "max_concurrency": 1,
+        "speech_to_text": {
+            "stt_enabled": True,
+            "stt_resource_id": "volc.bigasr.sauc.duration",
+            "stt_punctuation": True,
+            "stt_itn": True,
+            "stt_hot_words": [],
+        },
     }
     # the reload validated the new default voice, and the entity uses the defaults
     assert synthesized(emulator)[-1][0] == "BV002_streaming"

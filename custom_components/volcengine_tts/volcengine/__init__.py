@@ -5,8 +5,10 @@ be tested and reused on its own. Layers, from the bottom: ``frames`` (bytes),
 ``transport`` (one safe websocket), ``client`` (one v1 request),
 ``bidirection`` (v3 connections and sessions), ``text`` (sentences),
 ``replay`` (text a retry runs through again), ``pool`` (warm connections,
-lent as sessions), ``slots`` (v1's request limit), ``exchange`` (one v3
-request's sender, reader and cleanup) and ``engine`` (many requests).
+lent as sessions), ``slots`` (the request limit of one-connection-per-request
+work), ``exchange`` (one v3 request's sender, reader and cleanup) and
+``engine`` (many requests). Speech recognition takes the same road:
+``recognition`` (one utterance) and ``recognition_engine``.
 """
 
 from .bidirection import RESOURCE_IDS, resource_id_for_voice
@@ -32,11 +34,20 @@ from .errors import (
     VolcengineTimeoutError,
 )
 from .models import DEFAULT_CLUSTER, AudioEncoding, Credentials, SynthesisRequest, VoiceSettings
+from .recognition import (
+    DEFAULT_RECOGNITION_RESOURCE_ID,
+    RECOGNITION_RESOURCE_IDS,
+    RecognitionSettings,
+    Transcript,
+)
+from .recognition_engine import RecognitionConfig, RecognitionEngine
 from .transport import DEFAULT_ENDPOINT
 
 __all__ = [
     "DEFAULT_CLUSTER",
     "DEFAULT_ENDPOINT",
+    "DEFAULT_RECOGNITION_RESOURCE_ID",
+    "RECOGNITION_RESOURCE_IDS",
     "RESOURCE_IDS",
     "AudioEncoding",
     "AuthenticationError",
@@ -51,10 +62,14 @@ __all__ = [
     "ProtocolError",
     "QuotaExhaustedError",
     "RateLimitError",
+    "RecognitionConfig",
+    "RecognitionEngine",
+    "RecognitionSettings",
     "ServerError",
     "SynthesisEngine",
     "SynthesisRequest",
     "TextStalledError",
+    "Transcript",
     "TransientServerError",
     "UnknownVoiceError",
     "V1Client",

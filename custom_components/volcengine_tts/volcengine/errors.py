@@ -124,10 +124,16 @@ class InvalidEndpointError(VolcengineError, ValueError):
     """The configured service endpoint is not acceptable (e.g. not ``wss://``)."""
 
 
-INVALID_INPUT_CODES: Final = frozenset({3001, 3010, 3011, 45000001, 40402003})
-RATE_LIMIT_CODES: Final = frozenset({3003})
+INVALID_INPUT_CODES: Final = frozenset({3001, 3010, 3011, 45000001, 40402003, 45000002, 45000151})
+RATE_LIMIT_CODES: Final = frozenset({3003, 55000031})
 QUOTA_CODES: Final = frozenset({45000292})
-TRANSIENT_CODES: Final = frozenset({3005, 3006, 3030, 3031, 3032, 3040, 55000000, 55000001})
+TRANSIENT_CODES: Final = frozenset(
+    {3005, 3006, 3030, 3031, 3032, 3040, 55000000, 55000001, 45000081}
+)
+AUTHENTICATION_CODES: Final = frozenset({45000010})
+"""Recognition (``sauc``) codes, not in its documentation but observed: bad key or grant."""
+PERMISSION_CODES: Final = frozenset({45000030})
+"""Recognition: "requested resource not granted"."""
 UNKNOWN_VOICE_CODE: Final = 3050
 
 PERMISSION_DENIED: Final = "The voice or resource is not granted to this Volcengine account"
@@ -180,7 +186,13 @@ _CODE_DESCRIPTIONS: Final[dict[int, str]] = {
     40402003: "The text is longer than one session accepts",
     45000000: "Volcengine refused the request",
     45000001: "Volcengine rejected the request parameters",
+    45000002: "Volcengine received no audio to recognise",
+    45000010: "Volcengine rejected the credentials",
+    45000030: PERMISSION_DENIED,
+    45000081: "Volcengine waited too long for the next audio packet",
+    45000151: "Volcengine cannot read the audio format",
     45000292: "The Volcengine account's quota is used up",
+    55000031: "The Volcengine service is busy",
     55000000: "The Volcengine service failed",
     55000001: "The Volcengine service lost the session",
 }
@@ -242,6 +254,16 @@ def _handshake_error_class(status: int) -> tuple[type[VolcengineError], str]:
     )
 
 
+def redact(error: VolcengineError, secrets: tuple[str, ...]) -> None:
+    """Scrub secrets from an error's texts in place: servers may echo a request back."""
+    for attribute in ("message", "server_message"):
+        value = getattr(error, attribute)
+        if value:
+            for secret in secrets:
+                value = value.replace(secret, "**REDACTED**")
+            setattr(error, attribute, value)
+
+
 def json_object(data: str | bytes) -> dict[str, Any] | None:
     """Parse a JSON object sent by the server; ``None`` for anything else.
 
@@ -268,7 +290,11 @@ def error_from_text_frame(text: str, *, log_id: str | None = None) -> Volcengine
     )
 
 
-def _error_class_for_code(code: int) -> type[VolcengineError]:
+def _error_class_for_code(code: int) -> type[VolcengineError]:  # noqa: PLR0911 - a lookup table
+    if code in AUTHENTICATION_CODES:
+        return AuthenticationError
+    if code in PERMISSION_CODES:
+        return PermissionDeniedError
     if code == UNKNOWN_VOICE_CODE:
         return UnknownVoiceError
     if code in INVALID_INPUT_CODES:
@@ -287,12 +313,12 @@ def _unwrap_json_message(message: str) -> tuple[str, int | None]:
 
     Volcengine sometimes nests a JSON document such as
     ``{"reqid": ..., "message": "... access denied", "code": 403}`` inside
-    the error frame's message.
+    the error frame's message; the recognition service sends ``{"error": "..."}``.
     """
     document = json_object(message)
     if document is None:
         return message, None
-    inner = document.get("message")
+    inner = document.get("message", document.get("error"))
     code = document.get("code")
     return (
         inner if isinstance(inner, str) else message,

@@ -145,10 +145,15 @@ class FrontendFrame:
 
 @dataclass(frozen=True, slots=True)
 class ServerResponseFrame:
-    """The deprecated full-server response: tolerated and ignored by clients."""
+    """A full-server response: a recognition result, or TTS's deprecated side channel.
+
+    ``is_last`` follows flags bit 1 alone: the recognition service marks its
+    final result that way while keeping the sequence number positive.
+    """
 
     payload: bytes
     sequence: int | None
+    is_last: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +295,39 @@ def encode_event(
     return frame + _sized(body)
 
 
+def encode_sequenced_request(
+    message_type: MessageType,
+    payload: bytes,
+    *,
+    sequence: int,
+    last: bool = False,
+    serialization: Serialization = Serialization.NONE,
+    compression: Compression = Compression.GZIP,
+) -> bytes:
+    """Encode a numbered client frame: header, int32 sequence, u32 size, payload.
+
+    The recognition API numbers its client frames (full request 1, audio 2,
+    3, ...); the last one carries flags ``0b0011`` and its number negated.
+    """
+    if sequence <= 0:
+        raise ValueError("client frames are numbered from 1")
+    flags = AudioFlags.LAST_SEQUENCE if last else AudioFlags.SEQUENCE
+    header = Header(message_type, flags, serialization, compression)
+    return (
+        encode_header(header)
+        + _I32.pack(-sequence if last else sequence)
+        + _sized(compress(payload, compression))
+    )
+
+
+def encode_server_response(payload: bytes, *, sequence: int | None, last: bool = False) -> bytes:
+    """Encode a JSON full-server response (used by tests and round trips)."""
+    flags = (AudioFlags.LAST if last else 0) | (AudioFlags.SEQUENCE if sequence is not None else 0)
+    header = Header(MessageType.FULL_SERVER_RESPONSE, flags, Serialization.JSON, Compression.NONE)
+    prefix = _I32.pack(sequence) if sequence is not None else b""
+    return encode_header(header) + prefix + _sized(payload)
+
+
 def encode_server_event(
     event: int,
     payload: bytes,
@@ -356,7 +394,11 @@ def decode_server_frame(data: bytes) -> ServerFrame:
             return FrontendFrame(decompress(_sized_payload(body), header.compression))
         case MessageType.FULL_SERVER_RESPONSE:
             sequence, payload = _optionally_sequenced(header.flags, body)
-            return ServerResponseFrame(decompress(payload, header.compression), sequence)
+            return ServerResponseFrame(
+                decompress(payload, header.compression),
+                sequence,
+                is_last=bool(header.flags & AudioFlags.LAST),
+            )
         case _:
             raise ProtocolError(f"unexpected {header.message_type.name} frame from the server")
 

@@ -1,4 +1,4 @@
-"""Request slots for v1, which opens a connection per request."""
+"""Request slots for what opens a connection per request (v1 synthesis, recognition)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,18 @@ from .pool import QueueFullError, QueueTimeoutError
 
 
 class RequestSlots:
-    """At most ``size`` v1 requests at once; a bounded, timed queue for the rest."""
+    """At most ``size`` requests at once; a bounded, timed queue for the rest."""
 
     def __init__(self, size: int, queue_limit: int, queue_timeout: float) -> None:
         self._semaphore = asyncio.Semaphore(size)
         self._queue_limit = queue_limit
         self._queue_timeout = queue_timeout
         self._waiting = 0
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for a slot."""
+        return self._waiting
 
     @contextlib.asynccontextmanager
     async def hold(self) -> AsyncIterator[None]:

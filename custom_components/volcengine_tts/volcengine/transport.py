@@ -182,6 +182,17 @@ class Connection:
             return None
         return asyncio.get_running_loop().time() + self._receive_timeout
 
+    async def receive_unbounded(self) -> bytes | str:
+        """Wait for the next message with no timeout of its own: the caller's deadline bounds it.
+
+        For a server that may rightly stay silent for a while (speech
+        recognition during a pause), where a per-frame timeout would be wrong.
+        """
+        with self._failures_mapped(
+            stalled="Volcengine sent nothing", closed="closed before the answer was complete"
+        ):
+            return await self._websocket.recv()
+
     @contextmanager
     def _failures_mapped(self, *, stalled: str, closed: str) -> Iterator[None]:
         """Turn a timeout or a closed socket into the client's typed errors."""

@@ -1,0 +1,440 @@
+"""Client for Volcengine's streaming speech recognition (大模型流式语音识别, ``sauc``).
+
+One connection, one utterance. The full client request (frame 1) describes
+the audio and the options; audio follows in numbered packets of 200 ms
+(frames 2, 3, ...), the last one marked by flags ``0b0011`` and its number
+negated. The server answers with full-server responses carrying the whole
+transcript so far; the one with flags bit 1 set is final, after which the
+server closes the connection.
+
+Audio goes out as it arrives, while a reader takes the answers: nothing
+waits for the whole utterance. Every wait has a deadline: the handshake the
+connect timeout, an audio send the receive timeout, the final answer the
+receive timeout from the moment the last packet is sent, and the session as
+a whole ``max_audio_seconds`` plus that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import ssl
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from .errors import (
+    InvalidInputError,
+    ProtocolError,
+    VolcengineError,
+    VolcengineTimeoutError,
+    error_from_server,
+    error_from_text_frame,
+    json_object,
+)
+from .frames import (
+    ErrorFrame,
+    MessageType,
+    Serialization,
+    ServerResponseFrame,
+    decode_server_frame,
+    encode_sequenced_request,
+)
+from .models import Credentials
+from .transport import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_ENDPOINT,
+    DEFAULT_RECEIVE_TIMEOUT,
+    Connection,
+    build_url,
+    connect,
+    verified_ssl_context,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+RECOGNITION_PATH: Final = "/api/v3/sauc/bigmodel_async"
+"""双向流式优化版: answers only when the result changes; the documentation
+recommends it over ``bigmodel`` for its first- and last-character latency."""
+USER_AGENT: Final = "volcengine-tts-homeassistant"
+
+ASR_DURATION: Final = "volc.bigasr.sauc.duration"
+ASR_CONCURRENT: Final = "volc.bigasr.sauc.concurrent"
+SEED_ASR_DURATION: Final = "volc.seedasr.sauc.duration"
+SEED_ASR_CONCURRENT: Final = "volc.seedasr.sauc.concurrent"
+RECOGNITION_RESOURCE_IDS: Final = (
+    ASR_DURATION,
+    ASR_CONCURRENT,
+    SEED_ASR_DURATION,
+    SEED_ASR_CONCURRENT,
+)
+DEFAULT_RECOGNITION_RESOURCE_ID: Final = ASR_DURATION
+"""Model 1.0, billed by audio time (小时版): the resource the console's trial grants."""
+
+SAMPLE_RATE: Final = 16000
+"""The only rate the service takes ("目前只支持16000")."""
+SAMPLE_BYTES: Final = 2
+PACKET_MILLISECONDS: Final = 200
+"""The documentation's best packet length for bidirectional streaming."""
+PACKET_BYTES: Final = SAMPLE_RATE * SAMPLE_BYTES * PACKET_MILLISECONDS // 1000
+FULL_REQUEST_SEQUENCE: Final = 1
+DEFAULT_MAX_AUDIO_SECONDS: Final = 60.0
+"""Longest utterance accepted: Home Assistant's own voice commands end after 15 s."""
+
+ZH_VARIANTS: Final[Mapping[str, str]] = {"zh-TW": "tw", "zh-HK": "hk"}
+"""``request.output_zh_variant`` per language: Traditional characters as written there."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecognitionSettings:
+    """How to recognise: what the service is told besides the audio."""
+
+    language: str | None = None
+    """A tag such as ``zh-HK``; only its Chinese script variant is sent (the
+    streaming endpoint detects Mandarin, Cantonese, dialects and English by itself)."""
+    punctuation: bool = True
+    itn: bool = True
+    """Inverse text normalisation: 二十五 → 25."""
+    hot_words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """The whole transcript so far (``result.text`` replaces, never appends)."""
+
+    text: str
+    is_final: bool
+    audio_milliseconds: int = 0
+    """Audio the service had received when it answered."""
+
+
+def request_payload(settings: RecognitionSettings, *, uid: str) -> dict[str, Any]:
+    """Build the full client request JSON."""
+    request: dict[str, Any] = {
+        "model_name": "bigmodel",
+        "enable_punc": settings.punctuation,
+        "enable_itn": settings.itn,
+        "result_type": "full",
+    }
+    if variant := ZH_VARIANTS.get(settings.language or ""):
+        request["output_zh_variant"] = variant
+    if settings.hot_words:
+        hot_words = {"hotwords": [{"word": word} for word in settings.hot_words]}
+        request["corpus"] = {"context": json.dumps(hot_words, ensure_ascii=False)}
+    return {
+        "user": {"uid": uid},
+        "audio": {"format": "pcm", "codec": "raw", "rate": SAMPLE_RATE, "bits": 16, "channel": 1},
+        "request": request,
+    }
+
+
+def parse_response(frame: ServerResponseFrame) -> Transcript:
+    """Read a response's transcript; anything not shaped like one is a ``ProtocolError``."""
+    document = json_object(frame.payload) if frame.payload else {}
+    if document is None:
+        raise ProtocolError("a recognition response does not carry a JSON object")
+    result = document.get("result", {})
+    if isinstance(result, list):  # the documentation's table says list; captures say object
+        result = result[0] if result else {}
+    if not isinstance(result, dict):
+        raise ProtocolError("a recognition response's result is not an object")
+    text = result.get("text", "")
+    if not isinstance(text, str):
+        raise ProtocolError("a recognition response's text is not a string")
+    audio_info = document.get("audio_info")
+    duration = audio_info.get("duration", 0) if isinstance(audio_info, dict) else 0
+    milliseconds = duration if isinstance(duration, int) and not isinstance(duration, bool) else 0
+    return Transcript(text, is_final=frame.is_last, audio_milliseconds=milliseconds)
+
+
+WAV_HEADER_LOOKAHEAD: Final = 4096
+"""Bytes a WAV header (RIFF, fmt and any LIST chunks before ``data``) may take."""
+_RIFF: Final = b"RIFF"
+
+
+async def without_wav_header(audio: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+    """Pass raw PCM through; drop a leading WAV header after checking it says 16 kHz mono s16.
+
+    Home Assistant's pipeline sends bare PCM, but its HTTP API hands over the request
+    body as sent, RIFF header included, and the service would hear the header as noise.
+    """
+    iterator = aiter(audio)
+    head = await _read_at_least(iterator, b"", len(_RIFF))
+    if head.startswith(_RIFF):
+        while _data_offset(head) is None and len(head) <= WAV_HEADER_LOOKAHEAD:
+            longer = await _read_at_least(iterator, head, len(head) + 1)
+            if longer == head:
+                break
+            head = longer
+        offset = _data_offset(head)
+        if offset is None:
+            raise InvalidInputError("The WAV audio has no data chunk near its start")
+        _check_wav_format(head)
+        head = head[offset:]
+    if head:
+        yield head
+    async for chunk in iterator:
+        yield chunk
+
+
+async def _read_at_least(iterator: AsyncIterator[bytes], head: bytes, size: int) -> bytes:
+    """Append chunks to ``head`` until it holds ``size`` bytes or the audio ends."""
+    while len(head) < size:
+        try:
+            head += await anext(iterator)
+        except StopAsyncIteration:
+            break
+    return head
+
+
+def _data_offset(head: bytes) -> int | None:
+    """Find where the samples start: after the ``data`` chunk's id and size."""
+    position = 12  # "RIFF", size, "WAVE"
+    while position + 8 <= len(head):
+        chunk_id = head[position : position + 4]
+        size = int.from_bytes(head[position + 4 : position + 8], "little")
+        if chunk_id == b"data":
+            return position + 8
+        position += 8 + size + size % 2
+    return None
+
+
+def _check_wav_format(head: bytes) -> None:
+    fmt = head.find(b"fmt ")
+    if fmt < 0 or len(head) < fmt + 24:
+        raise InvalidInputError("The WAV audio has no format chunk")
+    channels = int.from_bytes(head[fmt + 10 : fmt + 12], "little")
+    rate = int.from_bytes(head[fmt + 12 : fmt + 16], "little")
+    bits = int.from_bytes(head[fmt + 22 : fmt + 24], "little")
+    if (channels, rate, bits) != (1, SAMPLE_RATE, 8 * SAMPLE_BYTES):
+        raise InvalidInputError(
+            f"The WAV audio is {rate} Hz, {bits}-bit, {channels} channel(s); "
+            f"Volcengine recognises {SAMPLE_RATE} Hz, 16-bit mono only"
+        )
+
+
+class AudioPackets:
+    """Cut audio arriving in any chunk size into packets of ``PACKET_BYTES``."""
+
+    def __init__(self, packet_bytes: int = PACKET_BYTES) -> None:
+        self._packet_bytes = packet_bytes
+        self._buffer = bytearray()
+
+    def add(self, chunk: bytes) -> list[bytes]:
+        """Take a chunk; return the packets that are now complete."""
+        self._buffer += chunk
+        size = self._packet_bytes
+        complete = len(self._buffer) // size * size
+        packets = [bytes(self._buffer[start : start + size]) for start in range(0, complete, size)]
+        del self._buffer[:complete]
+        return packets
+
+    def rest(self) -> bytes:
+        """Return what is left for the last packet (possibly nothing)."""
+        rest, self._buffer = bytes(self._buffer), bytearray()
+        return rest
+
+
+class RecognitionClient:
+    """Recognise one utterance per connection."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        endpoint: str = DEFAULT_ENDPOINT,
+        resource_id: str = DEFAULT_RECOGNITION_RESOURCE_ID,
+        ssl_context: ssl.SSLContext | None = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        receive_timeout: float = DEFAULT_RECEIVE_TIMEOUT,
+        max_audio_seconds: float = DEFAULT_MAX_AUDIO_SECONDS,
+        uid: str = "homeassistant",
+    ) -> None:
+        """Prepare a client; nothing is sent until :meth:`transcribe` or :meth:`check_access`."""
+        self._credentials = credentials
+        self.url = build_url(endpoint, RECOGNITION_PATH)
+        self.resource_id = resource_id
+        self._ssl_context = (
+            verified_ssl_context(ssl_context) if self.url.startswith("wss") else None
+        )
+        self.connect_timeout = connect_timeout
+        self.receive_timeout = receive_timeout
+        self.max_audio_seconds = max_audio_seconds
+        self._uid = uid
+        self._closing: set[asyncio.Task[None]] = set()
+
+    async def check_access(self) -> None:
+        """Open and close a connection: the handshake alone proves credentials and grant."""
+        connection = await self._connect()
+        await connection.close()
+
+    async def transcribe(
+        self, audio: AsyncIterable[bytes], settings: RecognitionSettings
+    ) -> AsyncGenerator[Transcript]:
+        """Yield partial transcripts while ``audio`` (s16le, 16 kHz, mono) arrives, then the final.
+
+        Any failure raises; the final transcript is always the last thing yielded.
+        """
+        connection = await self._connect()
+        utterance = _Utterance(
+            connection,
+            audio,
+            request_payload(settings, uid=self._uid),
+            deadline=asyncio.get_running_loop().time()
+            + self.max_audio_seconds
+            + self.receive_timeout,
+            receive_timeout=self.receive_timeout,
+        )
+        finished = False
+        try:
+            while not finished:
+                transcript = parse_response(await utterance.next_response())
+                finished = transcript.is_final
+                yield transcript
+        finally:
+            if finished:
+                # The answer is complete: the close handshake (a round trip) need
+                # not hold up the caller, who is waiting to act on the text.
+                task = asyncio.get_running_loop().create_task(utterance.close())
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+            else:
+                await utterance.close()
+
+    async def wait_closed(self) -> None:
+        """Wait for connections still closing in the background."""
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+
+    async def _connect(self) -> Connection:
+        return await connect(
+            self.url,
+            headers={
+                "X-Api-App-Key": self._credentials.app_id,
+                "X-Api-Access-Key": self._credentials.access_token,
+                "X-Api-Resource-Id": self.resource_id,
+                "X-Api-Connect-Id": str(uuid.uuid4()),
+            },
+            secrets=self._credentials.secrets(),
+            ssl_context=self._ssl_context,
+            connect_timeout=self.connect_timeout,
+            receive_timeout=self.receive_timeout,
+            user_agent=USER_AGENT,
+        )
+
+
+class _Utterance:
+    """One recognition on one connection: a sender task and the reader's deadline.
+
+    No timeout scope spans a ``yield`` of the caller's generator (it would
+    cancel whatever the caller does in between): each wait gets its own,
+    ending at ``deadline``, which moves up once the last packet is sent.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        audio: AsyncIterable[bytes],
+        request: dict[str, Any],
+        *,
+        deadline: float,
+        receive_timeout: float,
+    ) -> None:
+        """Start sending the request and the audio in the background at once."""
+        self._connection = connection
+        self._deadline = deadline
+        self._receive_timeout = receive_timeout
+        self._sender = asyncio.get_running_loop().create_task(self._send(audio, request))
+
+    async def _send(self, audio: AsyncIterable[bytes], request: dict[str, Any]) -> None:
+        """Send the request, then each packet as soon as it is complete, then the last one."""
+        connection = self._connection
+        payload = json.dumps(request, ensure_ascii=False).encode()
+        await connection.send(
+            encode_sequenced_request(
+                MessageType.FULL_CLIENT_REQUEST,
+                payload,
+                sequence=FULL_REQUEST_SEQUENCE,
+                serialization=Serialization.JSON,
+            )
+        )
+        sequence = FULL_REQUEST_SEQUENCE
+        packets = AudioPackets()
+        async for chunk in audio:
+            for packet in packets.add(chunk):
+                sequence += 1
+                await connection.send(_audio_packet(packet, sequence, last=False))
+        await connection.send(_audio_packet(packets.rest(), sequence + 1, last=True))
+        # From now on only the final answer is missing: it gets receive_timeout.
+        self._deadline = min(
+            self._deadline, asyncio.get_running_loop().time() + self._receive_timeout
+        )
+        _LOGGER.debug("Sent %d audio packets (logid %s)", sequence, connection.log_id)
+
+    async def next_response(self) -> ServerResponseFrame:
+        """Wait for the next response, or for the sender to fail, within the deadline.
+
+        There is no per-frame timeout while audio still flows: ``bigmodel_async``
+        says nothing while the text does not change, which can be seconds.
+        """
+        sender = self._sender
+        receiving = asyncio.ensure_future(self._connection.receive_unbounded())
+        try:
+            async with asyncio.timeout_at(self._deadline):
+                await asyncio.wait({receiving, sender}, return_when=asyncio.FIRST_COMPLETED)
+            if not receiving.done():
+                sender.result()  # the sender failed (raises) or finished: the deadline moved
+                async with asyncio.timeout_at(self._deadline):
+                    await asyncio.wait({receiving})
+            message = receiving.result()
+        except TimeoutError as err:
+            if isinstance(err, VolcengineError):
+                raise
+            raise VolcengineTimeoutError(
+                "Volcengine did not finish recognising in time", log_id=self._connection.log_id
+            ) from err
+        finally:
+            await _stop(receiving)
+        return self._response(message)
+
+    def _response(self, message: bytes | str) -> ServerResponseFrame:
+        log_id = self._connection.log_id
+        if isinstance(message, str):
+            raise error_from_text_frame(message, log_id=log_id)
+        try:
+            frame = decode_server_frame(message)
+        except ProtocolError as err:
+            err.log_id = log_id
+            raise
+        match frame:
+            case ServerResponseFrame():
+                return frame
+            case ErrorFrame(code=code, message=text):
+                raise error_from_server(code, text, log_id=log_id)
+            case _:
+                raise ProtocolError(
+                    f"Unexpected {type(frame).__name__} from the recognition service",
+                    log_id=log_id,
+                )
+
+    async def close(self) -> None:
+        """Stop sending and close the connection, whatever happened."""
+        await _stop(self._sender)
+        await self._connection.close()
+
+
+def _audio_packet(audio: bytes, sequence: int, *, last: bool) -> bytes:
+    """Encode an audio-only request: gzip PCM (an empty last packet is a 20-byte gzip member)."""
+    return encode_sequenced_request(
+        MessageType.AUDIO_ONLY_CLIENT_REQUEST, audio, sequence=sequence, last=last
+    )
+
+
+async def _stop[T](task: asyncio.Future[T]) -> None:
+    if not task.done():
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
