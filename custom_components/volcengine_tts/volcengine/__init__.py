@@ -27,17 +27,27 @@ from .errors import (
     TextStalledError,
     TransientServerError,
     UnknownVoiceError,
+    UnsupportedCredentialsError,
     VolcengineConnectionError,
     VolcengineError,
     VolcengineTimeoutError,
 )
-from .models import DEFAULT_CLUSTER, AudioEncoding, Credentials, SynthesisRequest, VoiceSettings
+from .models import (
+    DEFAULT_CLUSTER,
+    ApiKeyCredentials,
+    AudioEncoding,
+    Credentials,
+    ServiceCredentials,
+    SynthesisRequest,
+    VoiceSettings,
+)
 from .transport import DEFAULT_ENDPOINT
 
 __all__ = [
     "DEFAULT_CLUSTER",
     "DEFAULT_ENDPOINT",
     "RESOURCE_IDS",
+    "ApiKeyCredentials",
     "AudioEncoding",
     "AuthenticationError",
     "Credentials",
@@ -52,11 +62,13 @@ __all__ = [
     "QuotaExhaustedError",
     "RateLimitError",
     "ServerError",
+    "ServiceCredentials",
     "SynthesisEngine",
     "SynthesisRequest",
     "TextStalledError",
     "TransientServerError",
     "UnknownVoiceError",
+    "UnsupportedCredentialsError",
     "V1Client",
     "VoiceSettings",
     "VolcengineConnectionError",

@@ -37,6 +37,26 @@ class Credentials:
         return tuple(value for value in (self.access_token, self.app_id) if value)
 
 
+@dataclass(frozen=True, slots=True)
+class ApiKeyCredentials:
+    """The single API key of Volcengine's newer speech console.
+
+    It replaces the app id + access token pair on the v3 APIs (sent as
+    ``X-Api-Key``); v1 documents no way to use it. Kept out of ``repr``
+    like the token.
+    """
+
+    api_key: str = field(repr=False)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never be written to a log."""
+        return (self.api_key,) if self.api_key else ()
+
+
+type ServiceCredentials = Credentials | ApiKeyCredentials
+"""Either way of logging in; the v3 client takes both, the v1 client only ``Credentials``."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VoiceSettings:
     """How to speak: voice, prosody and audio format, independent of the text.
