@@ -11,6 +11,7 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryFlow,
     OptionsFlowWithReload,
 )
 from homeassistant.const import CONF_ACCESS_TOKEN
@@ -36,6 +37,7 @@ from .const import (
     CONF_CUSTOM_VOICES,
     CONF_ENDPOINT,
     CONF_MAX_CONCURRENCY,
+    CONF_MONTHLY_BUDGET,
     CONF_PROTOCOL,
     CONF_RESOURCE_ID,
     CONF_VOICE,
@@ -50,6 +52,7 @@ from .const import (
     PROTOCOL_V3,
     RESOURCE_AUTO,
     SECTION_CONNECTION,
+    SUBENTRY_VOICE,
 )
 from .errors import flow_error
 from .options import (
@@ -69,6 +72,7 @@ from .options import (
     SPEED_RANGE,
     VOLUME_RANGE,
 )
+from .subentry_flow import VoicePresetFlow
 from .voices import CATALOGUE, custom_voice, display_name, voice_by_id
 from .volcengine import RESOURCE_IDS, InvalidEndpointError, SynthesisEngine, VolcengineError
 
@@ -212,6 +216,14 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
         """Defaults for every request: voice, prosody, format, custom voices."""
         return VolcengineOptionsFlow()
 
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Voice presets: one TTS entity each, with its own defaults."""
+        return {SUBENTRY_VOICE: VoicePresetFlow}
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the app's credentials and test them before creating the entry."""
         errors: dict[str, str] = {}
@@ -332,6 +344,7 @@ def _options_schema(language: str, custom: list[str]) -> vol.Schema:
             ),
             vol.Optional(CONF_CUSTOM_VOICES): TextSelector(TextSelectorConfig(multiple=True)),
             vol.Required(CONF_MAX_CONCURRENCY): _number(1, 20, 1, slider=False),
+            vol.Optional(CONF_MONTHLY_BUDGET): _number(0, 100_000_000, 1, slider=False),
         }
     )
 
@@ -353,6 +366,7 @@ def _clean_options(user_input: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
         ATTR_SAMPLE_RATE: int(user_input[ATTR_SAMPLE_RATE]),
         CONF_CUSTOM_VOICES: custom,
         CONF_MAX_CONCURRENCY: int(user_input[CONF_MAX_CONCURRENCY]),
+        CONF_MONTHLY_BUDGET: int(user_input.get(CONF_MONTHLY_BUDGET) or 0),
     }
     errors: dict[str, str] = {}
     if emotion := str(user_input.get(ATTR_EMOTION) or "").strip():
@@ -388,6 +402,7 @@ class VolcengineOptionsFlow(OptionsFlowWithReload):
             ATTR_FORMAT: DEFAULT_FORMAT,
             **DEFAULTS,
             CONF_MAX_CONCURRENCY: DEFAULT_MAX_CONCURRENCY,
+            CONF_MONTHLY_BUDGET: 0,
             **self.config_entry.options,
             **(user_input or {}),
         }

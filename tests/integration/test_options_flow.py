@@ -63,6 +63,7 @@ async def test_saving_options_reloads_with_the_new_defaults(
         "sample_rate": 44100,
         "custom_voices": ["S_clone01"],
         "max_concurrency": 1,
+        "monthly_budget": 0,
     }
     # the reload validated the new default voice, and the entity uses the defaults
     assert synthesized(emulator)[-1][0] == "BV002_streaming"
