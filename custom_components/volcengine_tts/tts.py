@@ -62,7 +62,7 @@ class VolcengineTTSEntity(TextToSpeechEntity):
         """Speak with the entry's defaults, or with a voice preset's.
 
         A preset shares the entry's engine, so its connection pool and
-        concurrency limit; the entity takes the preset's name.
+        concurrency limit.
         """
         self._entry = entry
         self._engine = entry.runtime_data.engine
@@ -76,8 +76,9 @@ class VolcengineTTSEntity(TextToSpeechEntity):
         else:
             self._attr_unique_id = preset.subentry_id
             self._attr_default_options = default_options(preset.data)
+            # Named after the preset through its device ("Bedroom Text-to-speech"):
+            # Home Assistant's TTS needs an entity name of its own.
             self._attr_device_info = preset_device(entry, preset)
-            self._attr_name = None  # the preset's name, from its device
 
     async def async_get_tts_audio(
         self, message: str, language: str, options: dict[str, Any]
