@@ -213,8 +213,8 @@ async def test_deleting_a_preset_removes_its_entity_and_device(
     assert hass.config_entries.async_remove_subentry(setup_entry, preset.subentry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert er.async_get(hass).async_get(PRESET_ENTITY) is None
-    devices = dr.async_get(hass).devices.values()
-    assert not [device for device in devices if (DOMAIN, preset.subentry_id) in device.identifiers]
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), setup_entry.entry_id)
+    assert [device.identifiers for device in devices] == [{(DOMAIN, setup_entry.entry_id)}]
     assert hass.states.get(PRESET_ENTITY) is None
     assert er.async_get(hass).async_get(ENTRY_ENTITY) is not None
 
