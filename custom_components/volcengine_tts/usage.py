@@ -69,10 +69,14 @@ class UsageMeter:
             self._notify()
 
     def restore(self, period: Period, key: str, characters: int) -> None:
-        """Take back a count saved before a restart, if its period is still running."""
+        """Take back a count saved before a restart, if its period is still running.
+
+        Added to what was counted since the start (setting the entry up speaks
+        a billed test sentence before the sensors restore their values).
+        """
         count = self.counts[period]
-        if key == count.key and characters > count.characters:
-            count.characters = characters
+        if key == count.key and characters > 0:
+            count.characters += characters
             self._notify()
 
     def record_error(self, error: VolcengineError, now: datetime) -> None:
