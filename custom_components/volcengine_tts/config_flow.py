@@ -19,10 +19,6 @@ from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -56,6 +52,13 @@ from .const import (
     SUBENTRY_VOICE,
 )
 from .errors import flow_error
+from .form import (
+    emotion_selector,
+    format_selector,
+    number_selector,
+    sample_rate_selector,
+    voice_selector,
+)
 from .options import (
     ATTR_EMOTION,
     ATTR_EMOTION_SCALE,
@@ -67,14 +70,12 @@ from .options import (
     DEFAULT_FORMAT,
     DEFAULTS,
     EMOTION_SCALE_RANGE,
-    FORMATS,
     PITCH_RANGE,
-    SAMPLE_RATES,
     SPEED_RANGE,
     VOLUME_RANGE,
 )
 from .subentry_flow import VoicePresetFlow
-from .voices import CATALOGUE, custom_voice, display_name, voice_by_id
+from .voices import voice_by_id
 from .volcengine import (
     RESOURCE_IDS,
     InvalidEndpointError,
@@ -175,7 +176,7 @@ def _user_schema(defaults: Mapping[str, Any], language: str) -> vol.Schema:
         {
             **_login_fields(defaults),
             vol.Required(CONF_VOICE, default=defaults.get(CONF_VOICE, DEFAULT_VOICE)): (
-                _voice_selector(language, [])
+                voice_selector(language, [])
             ),
             vol.Required(SECTION_CONNECTION): _connection_section(
                 defaults.get(SECTION_CONNECTION, {})
@@ -371,57 +372,20 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
             self._abort_if_unique_id_mismatch(reason="wrong_account")
 
 
-def _number(low: float, high: float, step: float, *, slider: bool = True) -> NumberSelector:
-    mode = NumberSelectorMode.SLIDER if slider else NumberSelectorMode.BOX
-    return NumberSelector(NumberSelectorConfig(min=low, max=high, step=step, mode=mode))
-
-
-def _voice_choices(language: str, custom: list[str]) -> list[SelectOptionDict]:
-    """Every voice by its name in the UI's language, custom voices last."""
-    voices = [*CATALOGUE, *(custom_voice(voice_id) for voice_id in custom)]
-    return [
-        SelectOptionDict(value=voice.voice_id, label=display_name(voice, language))
-        for voice in voices
-    ]
-
-
-def _voice_selector(language: str, custom: list[str]) -> SelectSelector:
-    """Build a dropdown of voice names that also accepts any voice id typed in."""
-    return SelectSelector(
-        SelectSelectorConfig(
-            options=_voice_choices(language, custom),
-            custom_value=True,
-            mode=SelectSelectorMode.DROPDOWN,
-        )
-    )
-
-
-def _emotions() -> list[str]:
-    return sorted({emotion for voice in CATALOGUE for emotion in voice.emotions})
-
-
 def _options_schema(language: str, custom: list[str]) -> vol.Schema:
     return vol.Schema(
         {
-            vol.Required(CONF_VOICE): _voice_selector(language, custom),
-            vol.Required(ATTR_SPEED): _number(*SPEED_RANGE, 0.05),
-            vol.Required(ATTR_VOLUME): _number(*VOLUME_RANGE, 0.05),
-            vol.Required(ATTR_PITCH): _number(*PITCH_RANGE, 1),
-            vol.Optional(ATTR_EMOTION): SelectSelector(
-                SelectSelectorConfig(
-                    options=_emotions(), custom_value=True, mode=SelectSelectorMode.DROPDOWN
-                )
-            ),
-            vol.Required(ATTR_EMOTION_SCALE): _number(*EMOTION_SCALE_RANGE, 1),
-            vol.Required(ATTR_FORMAT): SelectSelector(
-                SelectSelectorConfig(options=list(FORMATS), translation_key=ATTR_FORMAT)
-            ),
-            vol.Required(ATTR_SAMPLE_RATE): SelectSelector(
-                SelectSelectorConfig(options=[str(rate) for rate in SAMPLE_RATES])
-            ),
+            vol.Required(CONF_VOICE): voice_selector(language, custom),
+            vol.Required(ATTR_SPEED): number_selector(*SPEED_RANGE, 0.05),
+            vol.Required(ATTR_VOLUME): number_selector(*VOLUME_RANGE, 0.05),
+            vol.Required(ATTR_PITCH): number_selector(*PITCH_RANGE, 1),
+            vol.Optional(ATTR_EMOTION): emotion_selector(),
+            vol.Required(ATTR_EMOTION_SCALE): number_selector(*EMOTION_SCALE_RANGE, 1),
+            vol.Required(ATTR_FORMAT): format_selector(),
+            vol.Required(ATTR_SAMPLE_RATE): sample_rate_selector(),
             vol.Optional(CONF_CUSTOM_VOICES): TextSelector(TextSelectorConfig(multiple=True)),
-            vol.Required(CONF_MAX_CONCURRENCY): _number(1, 20, 1, slider=False),
-            vol.Optional(CONF_MONTHLY_BUDGET): _number(0, 100_000_000, 1, slider=False),
+            vol.Required(CONF_MAX_CONCURRENCY): number_selector(1, 20, 1, slider=False),
+            vol.Optional(CONF_MONTHLY_BUDGET): number_selector(0, 100_000_000, 1, slider=False),
         }
     )
 

@@ -1,7 +1,7 @@
 """Form fields for choosing how to speak: voices by name, prosody sliders, formats.
 
-The voice presets' forms use these; the checks on a voice's emotion and
-context hint live here too, so every form answers the same way.
+The options flow and the voice presets' forms share these; the checks on a
+voice's emotion and context hint live here too, so every form answers alike.
 """
 
 from __future__ import annotations
