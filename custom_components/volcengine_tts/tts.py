@@ -76,8 +76,11 @@ class VolcengineTTSEntity(TextToSpeechEntity):
         else:
             self._attr_unique_id = preset.subentry_id
             self._attr_default_options = default_options(preset.data)
-            # Named after the preset through its device ("Bedroom Text-to-speech"):
-            # Home Assistant's TTS needs an entity name of its own.
+            # Named after the preset alone ("Bedroom", tts.bedroom): Home Assistant's
+            # TTS needs an entity name of its own and the media browser lists engines
+            # by it, so the device name cannot stand in (None) nor be repeated.
+            self._attr_has_entity_name = False
+            self._attr_name = preset.title
             self._attr_device_info = preset_device(entry, preset)
 
     async def async_get_tts_audio(

@@ -23,7 +23,7 @@ from emulator.audio import render_audio
 from .conftest import VOICE, synthesized
 
 ENTRY_ENTITY = "tts.volcengine_text_to_speech"
-PRESET_ENTITY = "tts.bedroom_calm_text_to_speech"
+PRESET_ENTITY = "tts.bedroom_calm"
 SPEAKER = "media_player.bedroom"
 MESSAGE = "晚安，明天见"
 CALM = "zh_female_shuangkuaisisi_moon_bigtts"
@@ -101,6 +101,9 @@ async def test_adding_a_preset_creates_its_entity_on_its_own_device(
     device = dr.async_get(hass).async_get(entity.device_id or "")
     assert device is not None
     assert device.name == "Bedroom calm"
+    state = hass.states.get(PRESET_ENTITY)
+    assert state is not None
+    assert state.attributes["friendly_name"] == "Bedroom calm"
     assert device.identifiers == {(DOMAIN, preset.subentry_id)}
 
 
