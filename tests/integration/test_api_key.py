@@ -248,6 +248,12 @@ async def test_reauth_can_switch_from_the_token_to_an_api_key(
     assert setup_entry.state is ConfigEntryState.LOADED
 
 
+async def test_reauth_needs_a_new_secret(hass: HomeAssistant, setup_entry: MockConfigEntry) -> None:
+    result = await setup_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["errors"] == {"base": "app_login_incomplete"}
+
+
 # ------------------------------------------------------------------ reconfigure
 
 

@@ -260,3 +260,27 @@ async def test_presets_come_back_after_a_restart(
     assert await hass.config_entries.async_reload(setup_entry.entry_id)
     await hass.async_block_till_done()
     assert _entity(hass, PRESET_ENTITY).default_options["voice"] == CALM
+
+
+async def test_the_edit_form_refuses_an_emotion_the_new_voice_lacks(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    await _add_preset(hass, setup_entry)
+    result = await hass.config_entries.subentries.async_init(
+        (setup_entry.entry_id, "voice"),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": _preset(setup_entry).subentry_id},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _preset_input(emotion="happy")
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"emotion": "emotion_not_supported"}
+    assert "emotion" not in _preset(setup_entry).data
+
+
+async def test_a_voice_outside_the_catalogue_takes_any_emotion_and_hint(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    result = await _add_preset(hass, setup_entry, voice="S_myclone01", emotion="happy")
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert _preset(setup_entry).data["emotion"] == "happy"

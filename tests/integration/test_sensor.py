@@ -91,6 +91,9 @@ async def test_local_midnight_starts_a_new_day_but_not_a_new_month(
     await hass.async_block_till_done()
     assert _value(hass, TODAY) == 0
     assert _value(hass, MONTH) == VALIDATION + 6
+    async_fire_time_changed(hass)  # the same midnight again changes nothing
+    await hass.async_block_till_done()
+    assert _value(hass, MONTH) == VALIDATION + 6
 
 
 async def test_the_first_of_the_month_starts_a_new_month(
@@ -139,6 +142,17 @@ async def test_a_count_from_an_ended_period_is_not_restored(
     await hass.async_block_till_done()
     assert _value(hass, TODAY) == VALIDATION
     assert _value(hass, MONTH) == VALIDATION
+
+
+async def test_saved_data_that_is_not_a_count_is_ignored(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    mock_restore_cache_with_extra_data(
+        hass, [(State(TODAY, "12"), {"native_value": "12", "native_unit_of_measurement": None})]
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert _value(hass, TODAY) == VALIDATION
 
 
 async def test_a_failed_request_counts_nothing_and_shows_its_code(
