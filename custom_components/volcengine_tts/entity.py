@@ -24,13 +24,16 @@ def entry_device(entry: ConfigEntry) -> DeviceInfo:
     )
 
 
-def preset_device(entry: ConfigEntry, preset: ConfigSubentry) -> DeviceInfo:
-    """Describe a voice preset's own device, named after it, linked to the account's."""
+def preset_device(preset: ConfigSubentry) -> DeviceInfo:
+    """Describe a voice preset's own device, named after it (same entry, own subentry).
+
+    No ``via_device``: Home Assistant 2026.10 deprecates the identifier form, and
+    the device already belongs to the account's config entry.
+    """
     return DeviceInfo(
         identifiers={(DOMAIN, preset.subentry_id)},
         name=preset.title,
         manufacturer=MANUFACTURER,
         model="Voice preset",
         entry_type=DeviceEntryType.SERVICE,
-        via_device=(DOMAIN, entry.entry_id),
     )

@@ -81,7 +81,7 @@ class VolcengineTTSEntity(TextToSpeechEntity):
             # by it, so the device name cannot stand in (None) nor be repeated.
             self._attr_has_entity_name = False
             self._attr_name = preset.title
-            self._attr_device_info = preset_device(entry, preset)
+            self._attr_device_info = preset_device(preset)
 
     async def async_get_tts_audio(
         self, message: str, language: str, options: dict[str, Any]
