@@ -233,12 +233,15 @@ async def _add_voice_preset(page: Page) -> None:
         add = page.get_by_role("menuitem", name="Add voice preset")
     await add.first.click()
     await expect(page.get_by_text("Add a voice preset").first).to_be_visible()
-    await page.get_by_label("Name").first.fill(PRESET)
+    await _field(page, "Name").fill(PRESET)
     await _shot(page, "14-voice-preset-form")
     await page.get_by_role("button", name="Submit").click()
-    await expect(page.get_by_text("Add a voice preset")).to_have_count(0)
-    await page.keyboard.press("Escape")  # a success dialog, if this frontend shows one
+    await expect(page.get_by_text(f"Created configuration for {PRESET}").first).to_be_visible()
     await _shot(page, "15-voice-preset-added")
+    await page.get_by_role("button", name=re.compile("finish", re.IGNORECASE)).click()
+    # The preset is listed under the entry, with its own device and entity.
+    await expect(page.get_by_text(PRESET, exact=True).first).to_be_visible()
+    await expect(page.get_by_text("Voice preset", exact=True).first).to_be_visible()
 
 
 async def _speak_from_media_browser(
