@@ -10,6 +10,7 @@ imports nothing from ``custom_components``, so client and emulator check each ot
 
 from .audio import render_audio, speech_duration
 from .config import (
+    DEFAULT_API_KEY,
     DEFAULT_APP_ID,
     DEFAULT_CLUSTER,
     DEFAULT_TOKEN,
@@ -34,6 +35,7 @@ from .v3_unidirectional import UNIDIRECTIONAL_PATH
 
 __all__ = [
     "BIDIRECTION_PATH",
+    "DEFAULT_API_KEY",
     "DEFAULT_APP_ID",
     "DEFAULT_CLUSTER",
     "DEFAULT_TOKEN",

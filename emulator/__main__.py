@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from . import (
     BIDIRECTION_PATH,
+    DEFAULT_API_KEY,
     DEFAULT_APP_ID,
     DEFAULT_CLUSTER,
     DEFAULT_TOKEN,
@@ -91,6 +92,7 @@ async def _serve(args: argparse.Namespace) -> None:
         print(f"  app id:   {DEFAULT_APP_ID}")
         print(f"  token:    {DEFAULT_TOKEN}")
         print(f"  cluster:  {DEFAULT_CLUSTER}")
+        print(f"  api key:  {DEFAULT_API_KEY}  (v3, instead of app id + token)")
         if emulator.ca_file is not None:
             print(f"  CA file:  {emulator.ca_file}")
         print(f"  v1 ws_binary:      {emulator.url}{V1_PATH}")

@@ -13,6 +13,9 @@ DEFAULT_APP_ID: Final = "emulator-app"
 DEFAULT_TOKEN: Final = "emulator-token"  # noqa: S105 - a documented fake demo credential
 """Demo access token of the default account."""
 
+DEFAULT_API_KEY: Final = "emulator-api-key"
+"""Demo API key of the default account (the new console's single-key login)."""
+
 DEFAULT_CLUSTER: Final = "volcano_tts"
 """The cluster every account is granted unless told otherwise."""
 
@@ -110,10 +113,12 @@ class Account:
     """Voices this account may use; ``None`` grants every known voice."""
     resources: frozenset[str] | None = None
     """v3 resource ids this account has bought; ``None`` grants every known one."""
+    api_key: str | None = None
+    """The new console's API key (``X-Api-Key``, v3 only); ``None`` when it has none."""
 
 
 def _default_accounts() -> dict[str, Account]:
-    return {DEFAULT_APP_ID: Account(DEFAULT_APP_ID, DEFAULT_TOKEN)}
+    return {DEFAULT_APP_ID: Account(DEFAULT_APP_ID, DEFAULT_TOKEN, api_key=DEFAULT_API_KEY)}
 
 
 @dataclass(slots=True)

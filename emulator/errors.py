@@ -66,11 +66,15 @@ class V3Code(IntEnum):
     SERVER_ERROR = 55000000
     SESSION_ERROR = 55000001
     TEXT_LIMIT_EXCEEDED = 40402003
+    INVALID_API_KEY = 45000010
+    """A wrong ``X-Api-Key``: the handshake succeeds, the first frame is refused."""
 
 
 CONCURRENCY_QUOTA_EXCEEDED: Final = "quota exceeded for types: concurrency"
 SPEAKER_ACCESS_DENIED: Final = "speaker permission denied: get resource id: access denied"
 RESOURCE_MISMATCH: Final = "resource ID is mismatched with speaker related resource"
+INVALID_API_KEY: Final = "The API key or AK/SK in the request is missing or invalid."
+"""Reported by Open-Less/openless#931 (error frame code 45000010 after the upgrade)."""
 
 
 class V3Error(Exception):

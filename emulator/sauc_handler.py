@@ -285,13 +285,19 @@ async def serve_recognition(
     connection: ServerConnection, state: ServiceState, handshake: Handshake
 ) -> None:
     """Serve one recognition session; refuse it when the app id's sessions are all busy."""
-    identity = V3Identity.from_headers(handshake.headers)
+    identity = V3Identity.from_headers(handshake.headers, state.config)
     record = ReceivedRecognition(
         app_id=identity.app_id,
         resource_id=identity.resource_id,
         endpoint=SAUC_ENDPOINTS[handshake.path],
     )
     state.record_recognition(record)
+    if identity.key_rejected:  # as for synthesis: the upgrade succeeds, the first answer refuses
+        refusal = identity.key_refusal()
+        record.status_code = refusal.code
+        await connection.send(encode_error(refusal.code, refusal.message))
+        await connection.close()
+        return
     try:
         if state.recognizing[identity.app_id] >= state.config.max_concurrency:
             record.status_code = CLIENT_ERROR

@@ -81,6 +81,8 @@ class _BidirectionalConnection:
 
     async def _handle(self, message: str | bytes) -> bool:
         """Answer one client frame; return whether the connection stays open."""
+        if self._identity.key_rejected:
+            return await self._refuse(self._identity.key_refusal())
         if isinstance(message, str):
             return await self._refuse(invalid_params("expected a binary frame, got a text frame"))
         try:
@@ -290,7 +292,7 @@ async def serve_bidirection(
     connection: ServerConnection, state: ServiceState, handshake: Handshake
 ) -> None:
     """Serve one bidirectional connection until FinishConnection, an error or the client leaves."""
-    identity = V3Identity.from_headers(handshake.headers)
+    identity = V3Identity.from_headers(handshake.headers, state.config)
     try:
         await _BidirectionalConnection(connection, state, identity).run()
     except ConnectionClosed:  # the client left mid-frame: nobody is left to tell

@@ -15,6 +15,7 @@ from typing import Any, Final, Literal
 from .audio import DEFAULT_BITRATE_KBPS, DEFAULT_SAMPLE_RATE, SUPPORTED_SAMPLE_RATES
 from .config import RESOURCE_IDS, Account, EmulatorConfig, ReceivedSession
 from .errors import (
+    INVALID_API_KEY,
     RESOURCE_MISMATCH,
     SPEAKER_ACCESS_DENIED,
     V3Code,
@@ -26,6 +27,8 @@ APP_KEY_HEADER: Final = "X-Api-App-Key"
 APP_ID_HEADER: Final = "X-Api-App-Id"
 """The unidirectional page's name for the app id; both names are accepted everywhere."""
 ACCESS_KEY_HEADER: Final = "X-Api-Access-Key"
+API_KEY_HEADER: Final = "X-Api-Key"
+"""The new console's single-key login, instead of the app key and access key."""
 RESOURCE_ID_HEADER: Final = "X-Api-Resource-Id"
 CONNECT_ID_HEADER: Final = "X-Api-Connect-Id"
 USAGE_HEADER: Final = "X-Control-Require-Usage-Tokens-Return"
@@ -76,22 +79,45 @@ class V3Identity:
     """Who a v3 connection belongs to, read from its upgrade request."""
 
     app_id: str
+    """The account's app id, also when it logged in with its API key."""
     access_key: str
     resource_id: str
     connect_id: str | None
     wants_usage: bool
+    api_key: str | None = None
+    """The ``X-Api-Key`` sent, when the client logged in with one."""
 
     @classmethod
-    def from_headers(cls, headers: Mapping[str, str]) -> "V3Identity":
-        """Read the identity; absent headers become empty strings."""
-        app_id = header(headers, APP_KEY_HEADER) or header(headers, APP_ID_HEADER) or ""
+    def from_headers(cls, headers: Mapping[str, str], config: EmulatorConfig) -> "V3Identity":
+        """Read the identity; absent headers become empty strings.
+
+        An API key names its account by itself; an unknown key leaves the app id empty.
+        """
+        api_key = header(headers, API_KEY_HEADER)
+        if api_key is not None:
+            app_id = next(
+                (id_ for id_, account in config.accounts.items() if account.api_key == api_key),
+                "",
+            )
+        else:
+            app_id = header(headers, APP_KEY_HEADER) or header(headers, APP_ID_HEADER) or ""
         return cls(
             app_id=app_id,
+            api_key=api_key,
             access_key=header(headers, ACCESS_KEY_HEADER) or "",
             resource_id=header(headers, RESOURCE_ID_HEADER) or "",
             connect_id=header(headers, CONNECT_ID_HEADER) or None,
             wants_usage=header(headers, USAGE_HEADER) is not None,
         )
+
+    @property
+    def key_rejected(self) -> bool:
+        """An ``X-Api-Key`` that belongs to no account: refused after the upgrade."""
+        return self.api_key is not None and not self.app_id
+
+    def key_refusal(self) -> V3Error:
+        """Build the service's answer to the first frame sent with a wrong API key."""
+        return V3Error(V3Code.INVALID_API_KEY, INVALID_API_KEY)
 
     def connection_id(self) -> str:
         """Use the client's connect id if it sent one, else make one ("由网关下发一个唯一的ID")."""
@@ -108,9 +134,12 @@ def check_handshake(
     Order: credentials (401), then whether the resource id exists (400), then whether the
     account bought it (403). The recognition endpoints pass their own ``resource_ids``.
     """
-    identity = V3Identity.from_headers(headers)
+    identity = V3Identity.from_headers(headers, config)
     account = config.accounts.get(identity.app_id)
-    if account is None or not identity.access_key or account.token != identity.access_key:
+    if identity.api_key is not None:
+        if account is None:
+            return None  # the service refuses a wrong key in a frame, not at the upgrade
+    elif account is None or not identity.access_key or account.token != identity.access_key:
         return HTTPStatus.UNAUTHORIZED, INVALID_KEYS
     if identity.resource_id not in resource_ids:
         return HTTPStatus.BAD_REQUEST, INVALID_RESOURCE

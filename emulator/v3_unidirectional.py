@@ -77,6 +77,8 @@ class _UnidirectionalConnection:
 
     async def _answer(self, message: str | bytes) -> bool:
         """Serve one frame or raise the ``V3Error`` that refuses it."""
+        if self._identity.key_rejected:
+            raise self._identity.key_refusal()
         if isinstance(message, str):
             raise invalid_params("expected a binary frame, got a text frame")
         try:
@@ -144,7 +146,7 @@ async def serve_unidirectional(
     connection: ServerConnection, state: ServiceState, handshake: Handshake
 ) -> None:
     """Serve requests on one unidirectional-stream connection until it ends."""
-    identity = V3Identity.from_headers(handshake.headers)
+    identity = V3Identity.from_headers(handshake.headers, state.config)
     try:
         await _UnidirectionalConnection(connection, state, identity).run()
     except ConnectionClosed:  # the client left mid-request: nobody is left to tell

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_ACCESS_TOKEN, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY, Platform
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryError,
     ConfigEntryNotReady,
     HomeAssistantError,
 )
+from homeassistant.helpers.event import async_track_time_change
+from homeassistant.util import dt as dt_util
 from homeassistant.util.ssl import get_default_context
 
 from .const import (
@@ -22,6 +25,7 @@ from .const import (
     CONF_CLUSTER,
     CONF_ENDPOINT,
     CONF_MAX_CONCURRENCY,
+    CONF_MONTHLY_BUDGET,
     CONF_PROTOCOL,
     CONF_RESOURCE_ID,
     CONF_VOICE,
@@ -37,22 +41,30 @@ from .const import (
     VALIDATION_TEXT,
 )
 from .errors import details, translation_key
-from .issues import async_clear_issues, async_report_quota_exhausted, async_report_voice_not_granted
+from .issues import (
+    async_check_budget,
+    async_clear_issues,
+    async_report_quota_exhausted,
+    async_report_voice_not_granted,
+)
 from .options import audio_request, default_options
 from .recognition_options import async_remove_stt_entity, create_recognizer
+from .usage import UsageMeter
 from .volcengine import (
+    ApiKeyCredentials,
     AuthenticationError,
     Credentials,
     EngineConfig,
     PermissionDeniedError,
     QuotaExhaustedError,
     RecognitionEngine,
+    ServiceCredentials,
     SynthesisEngine,
     VoiceSettings,
     VolcengineError,
 )
 
-PLATFORMS: list[Platform] = [Platform.TTS, Platform.STT]
+PLATFORMS: list[Platform] = [Platform.TTS, Platform.STT, Platform.SENSOR]
 CONFIG_VERSION = 2
 
 
@@ -61,6 +73,7 @@ class VolcengineData:
     """What the platforms of one config entry share."""
 
     engine: SynthesisEngine
+    usage: UsageMeter
     recognizer: RecognitionEngine | None = None
     """``None`` when speech-to-text is turned off in the options."""
     platforms: list[Platform]
@@ -80,8 +93,20 @@ def default_settings(options: Mapping[str, Any]) -> VoiceSettings:
     return audio_request(default_options(options)).settings
 
 
-def create_engine(data: Mapping[str, Any], options: Mapping[str, Any]) -> SynthesisEngine:
-    """Build the synthesis engine from config-entry data and options."""
+def credentials(data: Mapping[str, Any]) -> ServiceCredentials:
+    """Read the login from config-entry data: an API key, or the app id + token pair."""
+    if api_key := data.get(CONF_API_KEY):
+        return ApiKeyCredentials(api_key)
+    return Credentials(app_id=data[CONF_APP_ID], access_token=data[CONF_ACCESS_TOKEN])
+
+
+def create_engine(
+    data: Mapping[str, Any], options: Mapping[str, Any], usage: UsageMeter | None = None
+) -> SynthesisEngine:
+    """Build the synthesis engine from config-entry data and options.
+
+    ``usage`` is told what each request was billed and what failed.
+    """
     resource_id = data.get(CONF_RESOURCE_ID, RESOURCE_AUTO)
     config = EngineConfig(
         protocol=data.get(CONF_PROTOCOL, PROTOCOL_V3),
@@ -90,9 +115,11 @@ def create_engine(data: Mapping[str, Any], options: Mapping[str, Any]) -> Synthe
         cluster=data.get(CONF_CLUSTER, DEFAULT_CLUSTER),
         max_concurrency=int(options.get(CONF_MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY)),
         warm_settings=default_settings(options),
+        on_usage=(lambda billed: usage.add(billed, dt_util.now())) if usage else None,
+        on_error=(lambda error: usage.record_error(error, dt_util.now())) if usage else None,
     )
     return SynthesisEngine(
-        Credentials(app_id=data[CONF_APP_ID], access_token=data[CONF_ACCESS_TOKEN]),
+        credentials(data),
         config,
         ssl_context=get_default_context(),
     )
@@ -106,8 +133,9 @@ async def async_validate(engine: SynthesisEngine, voice: str) -> None:
 async def async_setup_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -> bool:
     """Set up Volcengine TTS from a config entry, checking that it works first."""
     engine: SynthesisEngine | None = None
+    usage = UsageMeter(dt_util.now())
     try:
-        engine = create_engine(entry.data, entry.options)
+        engine = create_engine(entry.data, entry.options, usage)
         # With the entry's defaults: the warm session a request leaves behind
         # follows its settings, and the next request is most likely a default one.
         await engine.synthesize(VALIDATION_TEXT, default_settings(entry.options))
@@ -121,13 +149,37 @@ async def async_setup_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -
         # later; anything else needs the user to change something.
         raise _setup_error(ConfigEntryNotReady if err.retryable else ConfigEntryError, err) from err
     async_clear_issues(hass, entry.entry_id)
-    recognizer = create_recognizer(entry.data, entry.options)
+    recognizer = create_recognizer(credentials(entry.data), entry.data, entry.options)
     if recognizer is None:
         async_remove_stt_entity(hass, entry.entry_id)
     platforms = [platform for platform in PLATFORMS if platform != Platform.STT or recognizer]
-    entry.runtime_data = VolcengineData(engine=engine, recognizer=recognizer, platforms=platforms)
+    entry.runtime_data = VolcengineData(
+        engine=engine, usage=usage, recognizer=recognizer, platforms=platforms
+    )
+    _watch_usage(hass, entry, usage)
     await hass.config_entries.async_forward_entry_setups(entry, platforms)
     return True
+
+
+def _watch_usage(hass: HomeAssistant, entry: VolcengineConfigEntry, usage: UsageMeter) -> None:
+    """Start a new day at local midnight; warn when the monthly budget is nearly used."""
+
+    @callback
+    def check_budget() -> None:
+        async_check_budget(
+            hass,
+            entry.entry_id,
+            used=usage.characters("month"),
+            budget=int(entry.options.get(CONF_MONTHLY_BUDGET) or 0),
+        )
+
+    @callback
+    def new_day(now: datetime) -> None:
+        usage.roll(now)
+
+    entry.async_on_unload(usage.subscribe(check_budget))
+    entry.async_on_unload(async_track_time_change(hass, new_day, hour=0, minute=0, second=0))
+    check_budget()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -> bool:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import voluptuous as vol
 from homeassistant.config_entries import (
@@ -11,16 +12,13 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryFlow,
     OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_ACCESS_TOKEN
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -36,6 +34,7 @@ from .const import (
     CONF_CUSTOM_VOICES,
     CONF_ENDPOINT,
     CONF_MAX_CONCURRENCY,
+    CONF_MONTHLY_BUDGET,
     CONF_PROTOCOL,
     CONF_RESOURCE_ID,
     CONF_VOICE,
@@ -50,8 +49,16 @@ from .const import (
     PROTOCOL_V3,
     RESOURCE_AUTO,
     SECTION_CONNECTION,
+    SUBENTRY_VOICE,
 )
 from .errors import flow_error
+from .form import (
+    emotion_selector,
+    format_selector,
+    number_selector,
+    sample_rate_selector,
+    voice_selector,
+)
 from .options import (
     ATTR_EMOTION,
     ATTR_EMOTION_SCALE,
@@ -63,15 +70,20 @@ from .options import (
     DEFAULT_FORMAT,
     DEFAULTS,
     EMOTION_SCALE_RANGE,
-    FORMATS,
     PITCH_RANGE,
-    SAMPLE_RATES,
     SPEED_RANGE,
     VOLUME_RANGE,
 )
 from .recognition_options import STT_SECTION, clean_stt_options, stt_options, stt_section
-from .voices import CATALOGUE, custom_voice, display_name, voice_by_id
-from .volcengine import RESOURCE_IDS, InvalidEndpointError, SynthesisEngine, VolcengineError
+from .subentry_flow import VoicePresetFlow
+from .voices import voice_by_id
+from .volcengine import (
+    RESOURCE_IDS,
+    InvalidEndpointError,
+    SynthesisEngine,
+    UnsupportedCredentialsError,
+    VolcengineError,
+)
 
 _TEXT = TextSelector()
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -116,14 +128,56 @@ def _connection_section(defaults: Mapping[str, Any]) -> section:
     )
 
 
+LOGIN_KEYS: Final = (CONF_API_KEY, CONF_APP_ID, CONF_ACCESS_TOKEN)
+
+
+def _login_fields(defaults: Mapping[str, Any]) -> dict[vol.Marker, Any]:
+    """Ask for either login: the new console's API key, or the APP ID + Access Token.
+
+    All optional, so one form offers both; :func:`_login` says which was meant.
+    """
+    return {
+        vol.Optional(CONF_API_KEY): _PASSWORD,
+        vol.Optional(CONF_APP_ID, default=defaults.get(CONF_APP_ID, vol.UNDEFINED)): _TEXT,
+        vol.Optional(CONF_ACCESS_TOKEN): _PASSWORD,
+    }
+
+
+def _login(user_input: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, str] | str:
+    """Read the login the form asks for; return it, or the error key that refuses it.
+
+    An API key alone, or an app id with its token. A secret left empty keeps the
+    ``current`` one, so a reconfigure need not repeat it.
+    """
+    api_key, app_id, token = (str(user_input.get(key) or "").strip() for key in LOGIN_KEYS)
+    if api_key and token:
+        return "choose_one_login"
+    if api_key:
+        return {CONF_API_KEY: api_key}
+    token = token or current.get(CONF_ACCESS_TOKEN, "")
+    if not app_id and not token:
+        return (
+            {CONF_API_KEY: current[CONF_API_KEY]} if current.get(CONF_API_KEY) else "login_required"
+        )
+    if not app_id or not token:
+        return "app_login_incomplete"
+    return {CONF_APP_ID: app_id, CONF_ACCESS_TOKEN: token}
+
+
+def _unique_id(data: Mapping[str, Any]) -> str:
+    """Name the account: its app id, or (a digest of) its API key, which names no app."""
+    if api_key := data.get(CONF_API_KEY):
+        return "api_key_" + hashlib.sha256(api_key.encode()).hexdigest()[:16]
+    return str(data[CONF_APP_ID])
+
+
 def _user_schema(defaults: Mapping[str, Any], language: str) -> vol.Schema:
-    """Build the first form: what every user has (credentials, a voice), the rest collapsed."""
+    """Build the first form: what every user has (a login, a voice), the rest collapsed."""
     return vol.Schema(
         {
-            vol.Required(CONF_APP_ID, default=defaults.get(CONF_APP_ID, vol.UNDEFINED)): _TEXT,
-            vol.Required(CONF_ACCESS_TOKEN): _PASSWORD,
+            **_login_fields(defaults),
             vol.Required(CONF_VOICE, default=defaults.get(CONF_VOICE, DEFAULT_VOICE)): (
-                _voice_selector(language, [])
+                voice_selector(language, [])
             ),
             vol.Required(SECTION_CONNECTION): _connection_section(
                 defaults.get(SECTION_CONNECTION, {})
@@ -133,18 +187,17 @@ def _user_schema(defaults: Mapping[str, Any], language: str) -> vol.Schema:
 
 
 def _reconfigure_schema(current: Mapping[str, Any]) -> vol.Schema:
-    """Build the same layout, pre-filled (never the token: left empty, it stays as it is)."""
+    """Build the same layout, pre-filled (never a secret: left empty, the login stays)."""
     return vol.Schema(
         {
-            vol.Required(CONF_APP_ID, default=current[CONF_APP_ID]): _TEXT,
-            vol.Optional(CONF_ACCESS_TOKEN): _PASSWORD,
+            **_login_fields(current),
             vol.Required(SECTION_CONNECTION): _connection_section(current),
         }
     )
 
 
-def _entry_data(user_input: Mapping[str, Any], *, current_token: str = "") -> dict[str, Any]:
-    """Turn the form's input into config-entry data, trimmed.
+def _entry_data(login: Mapping[str, str], user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn the login and the form's connection section into config-entry data, trimmed.
 
     Only the chosen protocol's own field is kept: the resource id for v3, the
     cluster for v1. A value typed into the other one would never be used.
@@ -152,8 +205,7 @@ def _entry_data(user_input: Mapping[str, Any], *, current_token: str = "") -> di
     connection = user_input[SECTION_CONNECTION]
     protocol = connection[CONF_PROTOCOL]
     data = {
-        CONF_APP_ID: user_input[CONF_APP_ID].strip(),
-        CONF_ACCESS_TOKEN: user_input.get(CONF_ACCESS_TOKEN, "").strip() or current_token,
+        **login,
         CONF_PROTOCOL: protocol,
         CONF_ENDPOINT: connection[CONF_ENDPOINT].strip(),
     }
@@ -172,6 +224,8 @@ async def _async_check(data: Mapping[str, Any], voice: str) -> dict[str, str]:
         return await _async_speak_check(engine, voice)
     except InvalidEndpointError:
         return {"base": "invalid_endpoint"}
+    except UnsupportedCredentialsError:
+        return {"base": "api_key_needs_v3"}
     finally:
         if engine is not None:
             await engine.close()
@@ -206,6 +260,7 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle the set-up of a Volcengine app."""
 
     VERSION = CONFIG_VERSION
+    _new_data: dict[str, Any]
 
     @staticmethod
     @callback
@@ -213,19 +268,31 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
         """Defaults for every request: voice, prosody, format, custom voices."""
         return VolcengineOptionsFlow()
 
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Voice presets: one TTS entity each, with its own defaults."""
+        return {SUBENTRY_VOICE: VoicePresetFlow}
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the app's credentials and test them before creating the entry."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = _entry_data(user_input)
-            await self.async_set_unique_id(data[CONF_APP_ID])
-            self._abort_if_unique_id_configured()
-            voice = user_input[CONF_VOICE].strip()
-            errors = await _async_check(data, voice)
-            if not errors:
-                return self.async_create_entry(
-                    title=DEFAULT_TITLE, data=data, options={CONF_VOICE: voice}
-                )
+            login = _login(user_input, {})
+            if isinstance(login, str):
+                errors = {"base": login}
+            else:
+                data = _entry_data(login, user_input)
+                await self.async_set_unique_id(_unique_id(data))
+                self._abort_if_unique_id_configured()
+                voice = user_input[CONF_VOICE].strip()
+                errors = await _async_check(data, voice)
+                if not errors:
+                    return self.async_create_entry(
+                        title=DEFAULT_TITLE, data=data, options={CONF_VOICE: voice}
+                    )
         return self.async_show_form(
             step_id="user",
             data_schema=_user_schema(user_input or {}, self.hass.config.language),
@@ -239,18 +306,18 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for a new access token and test it before saving."""
+        """Ask for a new login (API key, or app id + token) and test it before saving."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**entry.data, CONF_ACCESS_TOKEN: user_input[CONF_ACCESS_TOKEN].strip()}
-            await self._async_check_same_account(data)
-            errors = await _async_check_for(entry, data)
+            errors = await self._async_relogin(entry, user_input, require_new=True)
             if not errors:
-                return self.async_update_reload_and_abort(entry, data=data)
+                return self.async_update_reload_and_abort(
+                    entry, unique_id=self.unique_id, data=self._new_data
+                )
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vol.Schema({vol.Required(CONF_ACCESS_TOKEN): _PASSWORD}),
+            data_schema=vol.Schema(_login_fields(entry.data)),
             errors=errors,
         )
 
@@ -261,11 +328,11 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = _entry_data(user_input, current_token=entry.data[CONF_ACCESS_TOKEN])
-            await self._async_check_same_account(data)
-            errors = await _async_check_for(entry, data)
+            errors = await self._async_relogin(entry, user_input, require_new=False)
             if not errors:
-                return self.async_update_reload_and_abort(entry, data=data)
+                return self.async_update_reload_and_abort(
+                    entry, unique_id=self.unique_id, data=self._new_data
+                )
         current = {**entry.data, **(user_input or {})}
         return self.async_show_form(
             step_id="reconfigure",
@@ -273,66 +340,53 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
-    async def _async_check_same_account(self, data: Mapping[str, Any]) -> None:
-        """Abort when the new credentials belong to another application.
+    async def _async_relogin(
+        self, entry: ConfigEntry, user_input: Mapping[str, Any], *, require_new: bool
+    ) -> dict[str, str]:
+        """Check a reauth / reconfigure login by synthesis; keep the data for saving.
+
+        ``require_new``: reauth must get a new secret (the old one was refused);
+        reconfigure may keep the login and change only the connection.
+        """
+        login = _login(user_input, {} if require_new else entry.data)
+        if isinstance(login, str):
+            return {"base": login}
+        connection = user_input.get(SECTION_CONNECTION)
+        if connection is None:  # reauth: the connection stays as it is
+            data = {key: value for key, value in entry.data.items() if key not in LOGIN_KEYS}
+            self._new_data = {**data, **login}
+        else:
+            self._new_data = _entry_data(login, user_input)
+        await self._async_check_same_account(entry, self._new_data)
+        return await _async_check_for(entry, self._new_data)
+
+    async def _async_check_same_account(self, entry: ConfigEntry, data: Mapping[str, Any]) -> None:
+        """Abort when a new app id belongs to another application.
 
         An entry is one Volcengine application: another one is a new entry,
         never a silent switch of this one (its options, voices and repairs).
+        An API key names no application, so a switch to or from one (or a
+        rotated key) cannot be checked and is taken as the same account.
         """
-        await self.async_set_unique_id(data[CONF_APP_ID])
-        self._abort_if_unique_id_mismatch(reason="wrong_account")
-
-
-def _number(low: float, high: float, step: float, *, slider: bool = True) -> NumberSelector:
-    mode = NumberSelectorMode.SLIDER if slider else NumberSelectorMode.BOX
-    return NumberSelector(NumberSelectorConfig(min=low, max=high, step=step, mode=mode))
-
-
-def _voice_choices(language: str, custom: list[str]) -> list[SelectOptionDict]:
-    """Every voice by its name in the UI's language, custom voices last."""
-    voices = [*CATALOGUE, *(custom_voice(voice_id) for voice_id in custom)]
-    return [
-        SelectOptionDict(value=voice.voice_id, label=display_name(voice, language))
-        for voice in voices
-    ]
-
-
-def _voice_selector(language: str, custom: list[str]) -> SelectSelector:
-    """Build a dropdown of voice names that also accepts any voice id typed in."""
-    return SelectSelector(
-        SelectSelectorConfig(
-            options=_voice_choices(language, custom),
-            custom_value=True,
-            mode=SelectSelectorMode.DROPDOWN,
-        )
-    )
-
-
-def _emotions() -> list[str]:
-    return sorted({emotion for voice in CATALOGUE for emotion in voice.emotions})
+        await self.async_set_unique_id(_unique_id(data))
+        if CONF_APP_ID in data and CONF_APP_ID in entry.data:
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
 
 
 def _options_schema(language: str, custom: list[str]) -> vol.Schema:
     return vol.Schema(
         {
-            vol.Required(CONF_VOICE): _voice_selector(language, custom),
-            vol.Required(ATTR_SPEED): _number(*SPEED_RANGE, 0.05),
-            vol.Required(ATTR_VOLUME): _number(*VOLUME_RANGE, 0.05),
-            vol.Required(ATTR_PITCH): _number(*PITCH_RANGE, 1),
-            vol.Optional(ATTR_EMOTION): SelectSelector(
-                SelectSelectorConfig(
-                    options=_emotions(), custom_value=True, mode=SelectSelectorMode.DROPDOWN
-                )
-            ),
-            vol.Required(ATTR_EMOTION_SCALE): _number(*EMOTION_SCALE_RANGE, 1),
-            vol.Required(ATTR_FORMAT): SelectSelector(
-                SelectSelectorConfig(options=list(FORMATS), translation_key=ATTR_FORMAT)
-            ),
-            vol.Required(ATTR_SAMPLE_RATE): SelectSelector(
-                SelectSelectorConfig(options=[str(rate) for rate in SAMPLE_RATES])
-            ),
+            vol.Required(CONF_VOICE): voice_selector(language, custom),
+            vol.Required(ATTR_SPEED): number_selector(*SPEED_RANGE, 0.05),
+            vol.Required(ATTR_VOLUME): number_selector(*VOLUME_RANGE, 0.05),
+            vol.Required(ATTR_PITCH): number_selector(*PITCH_RANGE, 1),
+            vol.Optional(ATTR_EMOTION): emotion_selector(),
+            vol.Required(ATTR_EMOTION_SCALE): number_selector(*EMOTION_SCALE_RANGE, 1),
+            vol.Required(ATTR_FORMAT): format_selector(),
+            vol.Required(ATTR_SAMPLE_RATE): sample_rate_selector(),
             vol.Optional(CONF_CUSTOM_VOICES): TextSelector(TextSelectorConfig(multiple=True)),
-            vol.Required(CONF_MAX_CONCURRENCY): _number(1, 20, 1, slider=False),
+            vol.Required(CONF_MAX_CONCURRENCY): number_selector(1, 20, 1, slider=False),
+            vol.Optional(CONF_MONTHLY_BUDGET): number_selector(0, 100_000_000, 1, slider=False),
             vol.Optional(STT_SECTION): stt_section(),
         }
     )
@@ -357,6 +411,7 @@ def _clean_options(
         ATTR_SAMPLE_RATE: int(user_input[ATTR_SAMPLE_RATE]),
         CONF_CUSTOM_VOICES: custom,
         CONF_MAX_CONCURRENCY: int(user_input[CONF_MAX_CONCURRENCY]),
+        CONF_MONTHLY_BUDGET: int(user_input.get(CONF_MONTHLY_BUDGET) or 0),
         STT_SECTION: clean_stt_options(user_input.get(STT_SECTION, stt_options(current))),
     }
     errors: dict[str, str] = {}
@@ -393,6 +448,7 @@ class VolcengineOptionsFlow(OptionsFlowWithReload):
             ATTR_FORMAT: DEFAULT_FORMAT,
             **DEFAULTS,
             CONF_MAX_CONCURRENCY: DEFAULT_MAX_CONCURRENCY,
+            CONF_MONTHLY_BUDGET: 0,
             **self.config_entry.options,
             **(user_input or {}),
         }

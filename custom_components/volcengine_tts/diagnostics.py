@@ -5,21 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_ACCESS_TOKEN
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY
 from homeassistant.core import HomeAssistant
 
 from . import VolcengineConfigEntry
 from .const import CONF_APP_ID, CONF_CUSTOM_VOICES
 from .voices import CATALOGUE
 
-TO_REDACT = {CONF_APP_ID, CONF_ACCESS_TOKEN, "unique_id"}
+TO_REDACT = {CONF_APP_ID, CONF_ACCESS_TOKEN, CONF_API_KEY, "unique_id"}
 """The app id is redacted too: with a leaked token it is half of a login."""
 
 
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: VolcengineConfigEntry
 ) -> dict[str, Any]:
-    """Return the entry (redacted), voice counts, and the engine's state and recent errors."""
+    """Return the entry (redacted), voice counts, usage counters, the engine's state and errors."""
     generations: dict[str, int] = {}
     for voice in CATALOGUE:
         generations[voice.generation] = generations.get(voice.generation, 0) + 1
@@ -30,6 +30,7 @@ async def async_get_config_entry_diagnostics(
             "by_generation": generations,
             "custom": len(entry.options.get(CONF_CUSTOM_VOICES, [])),
         },
+        "usage": entry.runtime_data.usage.as_dict(),
         "engine": entry.runtime_data.engine.diagnostics(),
         "stt": _stt_diagnostics(entry),
     }

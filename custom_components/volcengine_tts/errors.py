@@ -25,6 +25,7 @@ from .volcengine import (
     TextStalledError,
     TransientServerError,
     UnknownVoiceError,
+    UnsupportedCredentialsError,
     VolcengineConnectionError,
     VolcengineError,
     VolcengineTimeoutError,
@@ -33,6 +34,7 @@ from .volcengine import (
 # Most specific class first: the first match wins.
 _TRANSLATION_KEYS: Final[tuple[tuple[type[VolcengineError], str], ...]] = (
     (AuthenticationError, "invalid_auth"),
+    (UnsupportedCredentialsError, "api_key_needs_v3"),
     (PermissionDeniedError, "resource_not_granted"),
     (UnknownVoiceError, "unknown_voice"),
     (MessageTooLongError, "message_too_long"),
@@ -52,6 +54,7 @@ _TRANSLATION_KEYS: Final[tuple[tuple[type[VolcengineError], str], ...]] = (
 # The config flow has fewer, coarser answers for the form.
 _FLOW_ERRORS: Final[dict[str, str]] = {
     "invalid_auth": "invalid_auth",
+    "api_key_needs_v3": "api_key_needs_v3",
     "resource_not_granted": "resource_not_granted",
     "unknown_voice": "unknown_voice",
     "invalid_endpoint": "invalid_endpoint",

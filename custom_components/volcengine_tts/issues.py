@@ -2,8 +2,9 @@
 
 Raised when the service says the default voice is not granted to the
 account, the account's quota is used up, or the account has no speech
-recognition resource; cleared once setup (or a recognition) succeeds, or as
-soon as a request proves the problem fixed.
+recognition resource (cleared once setup or a recognition succeeds, or as
+soon as a request proves the problem fixed), and while this month's
+characters near the user's own budget.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ CONSOLE_URL = "https://console.volcengine.com/speech/app"
 VOICE_NOT_GRANTED = "voice_not_granted"
 QUOTA_EXHAUSTED = "quota_exhausted"
 RECOGNITION_NOT_GRANTED = "recognition_not_granted"
+MONTHLY_BUDGET = "monthly_budget"
+BUDGET_WARNING_SHARE = 0.9
+"""Warn once this share of the monthly budget is used: "about to be exceeded"."""
 
 
 def _issue_id(kind: str, entry_id: str) -> str:
@@ -49,15 +53,35 @@ def async_clear_recognition_issue(hass: HomeAssistant, entry_id: str) -> None:
     ir.async_delete_issue(hass, DOMAIN, _issue_id(RECOGNITION_NOT_GRANTED, entry_id))
 
 
+@callback
+def async_check_budget(hass: HomeAssistant, entry_id: str, *, used: int, budget: int) -> None:
+    """Warn while this month's characters are near or past the user's budget (0: no budget)."""
+    if budget > 0 and used >= budget * BUDGET_WARNING_SHARE:
+        _create_issue(
+            hass,
+            MONTHLY_BUDGET,
+            entry_id,
+            {"used": str(used), "budget": str(budget)},
+            severity=ir.IssueSeverity.WARNING,
+        )
+    else:
+        ir.async_delete_issue(hass, DOMAIN, _issue_id(MONTHLY_BUDGET, entry_id))
+
+
 def _create_issue(
-    hass: HomeAssistant, kind: str, entry_id: str, placeholders: dict[str, str]
+    hass: HomeAssistant,
+    kind: str,
+    entry_id: str,
+    placeholders: dict[str, str],
+    *,
+    severity: ir.IssueSeverity = ir.IssueSeverity.ERROR,
 ) -> None:
     ir.async_create_issue(
         hass,
         DOMAIN,
         _issue_id(kind, entry_id),
         is_fixable=False,
-        severity=ir.IssueSeverity.ERROR,
+        severity=severity,
         translation_key=kind,
         translation_placeholders={**placeholders, "console_url": CONSOLE_URL},
         learn_more_url=CONSOLE_URL,
@@ -67,7 +91,7 @@ def _create_issue(
 @callback
 def async_clear_issues(hass: HomeAssistant, entry_id: str) -> None:
     """Remove this entry's issues: whatever they said works again."""
-    for kind in (VOICE_NOT_GRANTED, QUOTA_EXHAUSTED, RECOGNITION_NOT_GRANTED):
+    for kind in (VOICE_NOT_GRANTED, QUOTA_EXHAUSTED, RECOGNITION_NOT_GRANTED, MONTHLY_BUDGET):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(kind, entry_id))
 
 

@@ -148,7 +148,7 @@ def default_options(entry_options: Mapping[str, Any]) -> dict[str, Any]:
     }
     for key, value in DEFAULTS.items():
         defaults[key] = entry_options.get(key, value)
-    for key in (ATTR_EMOTION, ATTR_BITRATE, ATTR_EXPLICIT_LANGUAGE):
+    for key in (ATTR_EMOTION, ATTR_BITRATE, ATTR_EXPLICIT_LANGUAGE, ATTR_CONTEXT_TEXTS):
         if entry_options.get(key):
             defaults[key] = entry_options[key]
     return defaults

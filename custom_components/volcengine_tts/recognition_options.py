@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import voluptuous as vol
-from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers import entity_registry as er
@@ -25,7 +24,6 @@ from homeassistant.helpers.selector import (
 from homeassistant.util.ssl import get_default_context
 
 from .const import (
-    CONF_APP_ID,
     CONF_ENDPOINT,
     CONF_MAX_CONCURRENCY,
     DEFAULT_MAX_CONCURRENCY,
@@ -36,10 +34,10 @@ from .volcengine import (
     DEFAULT_ENDPOINT,
     DEFAULT_RECOGNITION_RESOURCE_ID,
     RECOGNITION_RESOURCE_IDS,
-    Credentials,
     RecognitionConfig,
     RecognitionEngine,
     RecognitionSettings,
+    ServiceCredentials,
 )
 
 CONF_STT_ENABLED: Final = "stt_enabled"
@@ -116,7 +114,7 @@ def stt_enabled(options: Mapping[str, Any]) -> bool:
 
 
 def create_recognizer(
-    data: Mapping[str, Any], options: Mapping[str, Any]
+    login: ServiceCredentials, data: Mapping[str, Any], options: Mapping[str, Any]
 ) -> RecognitionEngine | None:
     """Build the recognition engine, or ``None`` when speech-to-text is turned off.
 
@@ -131,7 +129,7 @@ def create_recognizer(
         max_concurrency=int(options.get(CONF_MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY)),
     )
     return RecognitionEngine(
-        Credentials(app_id=data[CONF_APP_ID], access_token=data[CONF_ACCESS_TOKEN]),
+        login,
         config,
         ssl_context=get_default_context(),
     )

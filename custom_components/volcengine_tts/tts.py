@@ -14,17 +14,18 @@ from homeassistant.components.tts import (
     Voice,
 )
 from homeassistant.components.tts.entity import TTSAudioRequest
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import VolcengineConfigEntry, report_problem
 from .const import (
     CONF_CUSTOM_VOICES,
     DEFAULT_LANGUAGE,
-    DOMAIN,
+    SUBENTRY_VOICE,
     SUPPORTED_LANGUAGES,
 )
+from .entity import entry_device, preset_device
 from .errors import to_home_assistant_error
 from .issues import async_clear_fixed_by_success
 from .languages import best_supported
@@ -41,8 +42,13 @@ async def async_setup_entry(
     entry: VolcengineConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the TTS entity of a config entry."""
+    """Add the entry's TTS entity, and one per voice preset (each on its own device)."""
     async_add_entities([VolcengineTTSEntity(entry)])
+    for preset in entry.subentries.values():
+        if preset.subentry_type == SUBENTRY_VOICE:
+            async_add_entities(
+                [VolcengineTTSEntity(entry, preset)], config_subentry_id=preset.subentry_id
+            )
 
 
 class VolcengineTTSEntity(TextToSpeechEntity):
@@ -52,21 +58,30 @@ class VolcengineTTSEntity(TextToSpeechEntity):
     _attr_translation_key = "speech"
     _attr_supported_languages = SUPPORTED_LANGUAGES
 
-    def __init__(self, entry: VolcengineConfigEntry) -> None:
+    def __init__(self, entry: VolcengineConfigEntry, preset: ConfigSubentry | None = None) -> None:
+        """Speak with the entry's defaults, or with a voice preset's.
+
+        A preset shares the entry's engine, so its connection pool and
+        concurrency limit.
+        """
         self._entry = entry
         self._engine = entry.runtime_data.engine
-        self._attr_unique_id = entry.entry_id
         self._attr_supported_options = SUPPORTED_OPTIONS
         # Defaults live in default_options so they are part of Home Assistant's
         # cache key: changing the default voice must not replay old audio.
-        self._attr_default_options = default_options(entry.options)
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer="Volcengine (ByteDance)",
-            model="Doubao speech synthesis",
-            entry_type=DeviceEntryType.SERVICE,
-        )
+        if preset is None:
+            self._attr_unique_id = entry.entry_id
+            self._attr_default_options = default_options(entry.options)
+            self._attr_device_info = entry_device(entry)
+        else:
+            self._attr_unique_id = preset.subentry_id
+            self._attr_default_options = default_options(preset.data)
+            # Named after the preset alone ("Bedroom", tts.bedroom): Home Assistant's
+            # TTS needs an entity name of its own and the media browser lists engines
+            # by it, so the device name cannot stand in (None) nor be repeated.
+            self._attr_has_entity_name = False
+            self._attr_name = preset.title
+            self._attr_device_info = preset_device(preset)
 
     async def async_get_tts_audio(
         self, message: str, language: str, options: dict[str, Any]

@@ -8,9 +8,9 @@ A throw-away ``hass`` serves the real frontend; the owner account is created thr
 the onboarding REST API, the rest happens in the browser: the login page,
 Settings → Devices & services → Add integration, the setup form (its collapsed
 connection section opened to type the endpoint of the local emulator), the options
-form's voice list, and Media → Text-to-speech, whose audio is captured from the page's
-network traffic. Screenshots of every step land in
-``tests/browser/artifacts/``.
+form's voice list, Media → Text-to-speech, whose audio is captured from the page's
+network traffic, then a voice preset added from the entry's page and heard the same
+way. Screenshots of every step land in ``tests/browser/artifacts/``.
 
 The frontend also needs ``hassil`` and a few other packages that the rest of the suite
 does without: Home Assistant's ``get_services``, the page's first request, imports
@@ -55,6 +55,8 @@ CHROMIUM_FLAGS: Final = [
 TIMEOUT_MS: Final = 30_000
 """Longest wait for one step (a page, a dialog, the setup form's test synthesis)."""
 MESSAGE: Final = "Hello from the browser test."
+PRESET: Final = "Bedroom"
+"""The voice preset the user adds: its TTS entity is named after it."""
 
 
 def _missing() -> str | None:
@@ -123,6 +125,8 @@ async def test_a_user_sets_up_the_integration_and_hears_it() -> None:
                     await _add_integration(page, emulator.url)
                     await _see_voice_names(page)
                     await _speak_from_media_browser(page)
+                    await _add_voice_preset(page)
+                    await _speak_from_media_browser(page, engine=PRESET, shots=(16, 17, 18))
                 except BaseException:
                     await _shot(page, "99-failure")
                     raise
@@ -213,22 +217,53 @@ async def _see_voice_names(page: Page) -> None:
     await expect(page.get_by_text("Volcengine TTS defaults")).to_have_count(0)
 
 
-async def _speak_from_media_browser(page: Page) -> None:
-    """Media → Text-to-speech → the Volcengine engine → say a message; check the audio."""
+async def _add_voice_preset(page: Page) -> None:
+    """The entry's "Add voice preset": name it, keep the suggested voice, submit."""
     from playwright.async_api import expect
 
+    await _sidebar(page, "Settings").click()
+    await page.get_by_text("Devices & services").first.click()
+    await page.get_by_text("Volcengine TTS", exact=True).first.click()
+    await expect(page).to_have_url(re.compile(r"/config/integrations/integration/volcengine_tts"))
+    add = page.get_by_role("button", name="Add voice preset")
+    if not await add.count():  # newer frontends keep it in the entry's menu
+        await page.get_by_role(
+            "button", name=re.compile("^Menu$|more", re.IGNORECASE)
+        ).first.click()
+        add = page.get_by_role("menuitem", name="Add voice preset")
+    await add.first.click()
+    await expect(page.get_by_text("Add a voice preset").first).to_be_visible()
+    await _field(page, "Name").fill(PRESET)
+    await _shot(page, "14-voice-preset-form")
+    await page.get_by_role("button", name="Submit").click()
+    await expect(page.get_by_text(f"Created configuration for {PRESET}").first).to_be_visible()
+    await _shot(page, "15-voice-preset-added")
+    await page.get_by_role("button", name=re.compile("finish", re.IGNORECASE)).click()
+    # The preset is listed under the entry, with its own device and entity.
+    await expect(page.get_by_text(PRESET, exact=True).first).to_be_visible()
+    await expect(page.get_by_text("Voice preset", exact=True).first).to_be_visible()
+
+
+async def _speak_from_media_browser(
+    page: Page, *, engine: str = "Text-to-speech", shots: tuple[int, int, int] = (11, 12, 13)
+) -> None:
+    """Media → Text-to-speech → an engine → say a message; check the audio."""
+    from playwright.async_api import expect
+
+    engines, form, playing = (f"{number:02d}" for number in shots)
     await _sidebar(page, "Media").click()
     await page.get_by_text("Text-to-speech", exact=True).filter(visible=True).first.click()
-    await _shot(page, "11-media-tts-engines")
-    # One engine: this entry's entity, named "Text-to-speech" after its device class.
+    await _shot(page, f"{engines}-media-tts-engines")
+    # The entry's entity is named "Text-to-speech" after its device class; a
+    # preset's entity is named after the preset.
     await expect(page).to_have_url(re.compile(r"/media-browser/.*tts"))
-    await page.get_by_text("Text-to-speech", exact=True).filter(visible=True).last.click()
-    await _shot(page, "12-media-tts-form")
+    await page.get_by_text(engine, exact=True).filter(visible=True).last.click()
+    await _shot(page, f"{form}-media-tts-form")
     await page.get_by_role("textbox").last.fill(MESSAGE)
     async with page.expect_response(lambda r: "/api/tts_proxy/" in r.url) as audio_response:
         await page.get_by_role("button", name=re.compile("Say|Play", re.IGNORECASE)).last.click()
     response = await audio_response.value
-    await _shot(page, "13-media-tts-playing")
+    await _shot(page, f"{playing}-media-tts-playing")
     assert response.ok, f"{response.url}: HTTP {response.status}"
     data = await response.body()
     assert _is_mp3(data), f"not MP3: {data[:16]!r}"

@@ -32,10 +32,11 @@ async def _first_lines(*args: str, count: int) -> tuple[list[str], int]:
 
 
 async def test_cli_prints_the_url_then_the_demo_credentials() -> None:
-    lines, returncode = await _first_lines("--port", "0", count=6)
+    lines, returncode = await _first_lines("--port", "0", count=7)
     assert re.search(r"ws://127\.0\.0\.1:\d+$", lines[0].strip())
     assert lines[1].split()[1] == lines[0].strip().split()[-1]  # the bare base URL
-    assert "/api/v1/tts/ws_binary" in lines[5]
+    assert "/api/v1/tts/ws_binary" in lines[6]
+    assert "emulator-api-key" in lines[5]
     assert "emulator-app" in lines[2]
     assert "emulator-token" in lines[3]
     assert "volcano_tts" in lines[4]
@@ -43,15 +44,15 @@ async def test_cli_prints_the_url_then_the_demo_credentials() -> None:
 
 
 async def test_cli_serves_tls_on_request() -> None:
-    lines, _ = await _first_lines("--port", "0", "--tls", count=6)
+    lines, _ = await _first_lines("--port", "0", "--tls", count=7)
     assert re.search(r"wss://127\.0\.0\.1:\d+$", lines[0].strip())
-    assert "CA file:" in lines[5]
+    assert "CA file:" in lines[6]
 
 
 async def test_cli_serves_through_a_latency_proxy_on_request() -> None:
-    lines, returncode = await _first_lines("--port", "0", "--rtt", "0.04", count=9)
+    lines, returncode = await _first_lines("--port", "0", "--rtt", "0.04", count=10)
     assert re.search(r"ws://127\.0\.0\.1:\d+$", lines[0].strip())
-    assert lines[6].strip().endswith(lines[0].strip().split()[-1] + "/api/v3/tts/bidirection")
-    assert "/api/v3/tts/unidirectional/stream" in lines[7]
-    assert "0.04" in lines[8]
+    assert lines[7].strip().endswith(lines[0].strip().split()[-1] + "/api/v3/tts/bidirection")
+    assert "/api/v3/tts/unidirectional/stream" in lines[8]
+    assert "0.04" in lines[9]
     assert returncode == 0

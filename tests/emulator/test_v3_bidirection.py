@@ -9,6 +9,7 @@ from mutagen.mp3 import MP3
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from emulator import (
+    DEFAULT_API_KEY,
     DEFAULT_APP_ID,
     DEFAULT_TOKEN,
     Account,
@@ -87,6 +88,41 @@ async def test_bad_credentials_are_refused_with_401(
     status, body = await handshake_status(emulator, headers)
     assert status == 401
     assert b"invalid app key or access key" in body
+
+
+def api_key_headers(api_key: str = DEFAULT_API_KEY, **extra: str) -> dict[str, str]:
+    return {"X-Api-Key": api_key, "X-Api-Resource-Id": "seed-tts-1.0", **extra}
+
+
+async def test_an_api_key_logs_in_instead_of_app_key_and_access_key(emulator: Emulator) -> None:
+    async with open_v3(emulator, headers=api_key_headers()) as websocket:
+        started = await start_connection(websocket)
+        frames = await speak(websocket, "s1", ["你好。"])
+    assert started.event == CONNECTION_STARTED
+    assert events_of(frames)[-1] == SESSION_FINISHED
+    assert emulator.sessions[0].app_id == DEFAULT_APP_ID
+
+
+async def test_a_wrong_api_key_is_refused_in_a_frame_after_the_upgrade(emulator: Emulator) -> None:
+    async with open_v3(emulator, headers=api_key_headers("not-a-key")) as websocket:
+        await websocket.send(client_frame(1, {}))
+        refusal = await receive(websocket)
+        async with asyncio.timeout(WAIT):
+            await websocket.wait_closed()
+    assert (refusal.message_type, refusal.code) == (ERROR, 45000010)
+    assert refusal.json()["message"] == "The API key or AK/SK in the request is missing or invalid."
+
+
+async def test_an_api_key_still_needs_a_granted_resource(emulator: Emulator) -> None:
+    emulator.config.accounts[DEFAULT_APP_ID] = Account(
+        DEFAULT_APP_ID,
+        DEFAULT_TOKEN,
+        api_key=DEFAULT_API_KEY,
+        resources=frozenset({"seed-tts-2.0"}),
+    )
+    status, body = await handshake_status(emulator, api_key_headers())
+    assert status == 403
+    assert b"requested resource not granted" in body
 
 
 @pytest.mark.parametrize("resource_id", ["volc.tts.default", "seed-tts-3.0", ""])

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from emulator import DEFAULT_APP_ID, Emulator
+from emulator import DEFAULT_API_KEY, DEFAULT_APP_ID, Emulator
 from emulator import render_audio as render
 
 from .v3_client import (
@@ -92,6 +92,22 @@ async def test_app_key_header_is_accepted_too(emulator: Emulator) -> None:
         await websocket.send(client_frame(None, request("你好。")))
         frames = await receive_until(websocket, {SESSION_FINISHED})
     assert frames[-1].json()["usage"] == {"text_words": 3}
+
+
+async def test_an_api_key_logs_in_to_the_unidirectional_stream(emulator: Emulator) -> None:
+    headers = {"X-Api-Key": DEFAULT_API_KEY, "X-Api-Resource-Id": "seed-tts-1.0"}
+    async with open_v3(emulator, UNIDIRECTIONAL, headers) as websocket:
+        await websocket.send(client_frame(None, request("你好。")))
+        frames = await receive_until(websocket, {SESSION_FINISHED})
+    assert frames[-1].event == SESSION_FINISHED
+
+
+async def test_a_wrong_api_key_is_refused_by_the_unidirectional_stream(emulator: Emulator) -> None:
+    headers = {"X-Api-Key": "not-a-key", "X-Api-Resource-Id": "seed-tts-1.0"}
+    async with open_v3(emulator, UNIDIRECTIONAL, headers) as websocket:
+        await websocket.send(client_frame(None, request("你好。")))
+        refusal = await receive(websocket)
+    assert refusal.code == 45000010
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from unittest.mock import AsyncMock, patch
 
 import pytest
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
-from homeassistant.const import CONF_ACCESS_TOKEN
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, section
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -106,6 +106,7 @@ async def test_first_form_asks_only_for_credentials_and_a_voice(hass: HomeAssist
     result = await _start(hass)
     schema = result["data_schema"].schema
     assert [str(key) for key in schema] == [
+        CONF_API_KEY,
         CONF_APP_ID,
         CONF_ACCESS_TOKEN,
         CONF_VOICE,
@@ -336,7 +337,12 @@ async def test_reconfigure_has_the_same_layout_without_the_voice(
     result = await setup_entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
     schema = result["data_schema"].schema
-    assert [str(key) for key in schema] == [CONF_APP_ID, CONF_ACCESS_TOKEN, SECTION_CONNECTION]
+    assert [str(key) for key in schema] == [
+        CONF_API_KEY,
+        CONF_APP_ID,
+        CONF_ACCESS_TOKEN,
+        SECTION_CONNECTION,
+    ]
     assert schema[SECTION_CONNECTION].options["collapsed"] is True
     defaults = section_defaults(schema)
     assert defaults[CONF_APP_ID] == DEFAULT_APP_ID

@@ -63,6 +63,7 @@ async def test_saving_options_reloads_with_the_new_defaults(
         "sample_rate": 44100,
         "custom_voices": ["S_clone01"],
         "max_concurrency": 1,
+        "monthly_budget": 0,
         "speech_to_text": {
             "stt_enabled": True,
             "stt_resource_id": "volc.bigasr.sauc.duration",

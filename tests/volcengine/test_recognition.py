@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from custom_components.volcengine_tts.volcengine import (
+    ApiKeyCredentials,
     AuthenticationError,
     Credentials,
     InvalidInputError,
@@ -36,7 +37,15 @@ from custom_components.volcengine_tts.volcengine.recognition import (
     request_payload,
     without_wav_header,
 )
-from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Account, Emulator, EmulatorConfig, Faults
+from emulator import (
+    DEFAULT_API_KEY,
+    DEFAULT_APP_ID,
+    DEFAULT_TOKEN,
+    Account,
+    Emulator,
+    EmulatorConfig,
+    Faults,
+)
 from emulator.audio import render_audio
 
 COMMAND = "打开客厅的灯"
@@ -196,6 +205,20 @@ async def test_wrong_token_is_an_authentication_error(emulator: Emulator) -> Non
     with pytest.raises(AuthenticationError):
         await transcripts(
             client(emulator, credentials=Credentials(DEFAULT_APP_ID, "wrong")), chunks(speech())
+        )
+
+
+async def test_the_new_consoles_api_key_logs_in_too(emulator: Emulator) -> None:
+    recognizer = client(emulator, credentials=ApiKeyCredentials(DEFAULT_API_KEY))
+    results = await transcripts(recognizer, chunks(speech()))
+    assert results[-1].text == COMMAND
+    assert emulator.recognitions[-1].app_id == DEFAULT_APP_ID  # the key named its account
+
+
+async def test_a_wrong_api_key_is_an_authentication_error(emulator: Emulator) -> None:
+    with pytest.raises(AuthenticationError):
+        await transcripts(
+            client(emulator, credentials=ApiKeyCredentials("not-a-key")), chunks(speech())
         )
 
 

@@ -30,7 +30,7 @@ from .errors import (
     error_from_text_frame,
 )
 from .frames import ErrorFrame, Event, EventFrame, decode_server_frame, encode_event
-from .models import AudioEncoding, Credentials, VoiceSettings
+from .models import AudioEncoding, ServiceCredentials, VoiceSettings, auth_headers
 from .transport import Connection, build_url, connect, verified_ssl_context
 
 _LOGGER = logging.getLogger(__name__)
@@ -39,6 +39,9 @@ V3_BIDIRECTION_PATH: Final = "/api/v3/tts/bidirection"
 USER_AGENT: Final = "volcengine-tts-homeassistant"
 NAMESPACE: Final = "BidirectionalTTS"
 STATUS_OK: Final = 20000000
+USAGE_HEADER: Final = "X-Control-Require-Usage-Tokens-Return"
+USAGE_TEXT_WORDS: Final = "text_words"
+"""Ask for the billed character count in SessionFinished's ``usage``."""
 MIN_DEFAULT_BITRATE_KBPS: Final = 64
 
 SEED_TTS_1: Final = "seed-tts-1.0"
@@ -143,7 +146,7 @@ class BidirectionalConnection:
     @classmethod
     async def open(
         cls,
-        credentials: Credentials,
+        credentials: ServiceCredentials,
         *,
         endpoint: str,
         resource_id: str,
@@ -157,9 +160,9 @@ class BidirectionalConnection:
         connection = await connect(
             url,
             headers={
-                "X-Api-App-Key": credentials.app_id,
-                "X-Api-Access-Key": credentials.access_token,
+                **auth_headers(credentials),
                 "X-Api-Resource-Id": resource_id,
+                USAGE_HEADER: USAGE_TEXT_WORDS,
                 "X-Api-Connect-Id": str(uuid.uuid4()),
             },
             secrets=credentials.secrets(),
@@ -299,6 +302,7 @@ class BidirectionalSession:
         self.session_id = session_id
         self.state = SessionState.STARTING
         self.usage: dict[str, Any] = {}
+        self.characters_sent = 0
         self._unanswered: set[_Owed] = {_Owed.START}
         """What we sent that the server has not answered yet."""
 
@@ -331,6 +335,18 @@ class BidirectionalSession:
             "req_params": req_params,
         }
 
+    @property
+    def billed_characters(self) -> int:
+        """What a finished session cost: the service's ``text_words``, else what we sent.
+
+        Asked for with ``X-Control-Require-Usage-Tokens-Return``; a server that
+        ignores the header is assumed to bill every character it received.
+        """
+        billed = self.usage.get(USAGE_TEXT_WORDS)
+        if isinstance(billed, int) and not isinstance(billed, bool) and billed >= 0:
+            return billed
+        return self.characters_sent
+
     async def wait_started(self) -> None:
         """Wait for SessionStarted (it may already be waiting in the socket)."""
         while self.state is SessionState.STARTING:
@@ -346,6 +362,7 @@ class BidirectionalSession:
     async def send_text(self, text: str) -> None:
         """Send one piece of text (TaskRequest); the server cuts it into sentences."""
         self._owe(_Owed.TEXT)
+        self.characters_sent += len(text)
         await self._connection.send(
             encode_event(
                 Event.TASK_REQUEST,

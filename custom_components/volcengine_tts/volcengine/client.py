@@ -16,7 +16,13 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Final, Literal
 
-from .errors import InvalidInputError, ProtocolError, error_from_server, error_from_text_frame
+from .errors import (
+    InvalidInputError,
+    ProtocolError,
+    UnsupportedCredentialsError,
+    error_from_server,
+    error_from_text_frame,
+)
 from .frames import (
     AckFrame,
     AudioFrame,
@@ -28,7 +34,14 @@ from .frames import (
     decode_server_frame,
     encode_full_client_request,
 )
-from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, AudioEncoding, Credentials, SynthesisRequest
+from .models import (
+    DEFAULT_CLUSTER,
+    MAX_TEXT_BYTES,
+    AudioEncoding,
+    Credentials,
+    ServiceCredentials,
+    SynthesisRequest,
+)
 from .transport import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_ENDPOINT,
@@ -50,12 +63,26 @@ travels only in the Authorization header, so it never sits in a frame."""
 type Operation = Literal["submit", "query"]
 
 
+def v1_credentials(credentials: ServiceCredentials) -> Credentials:
+    """Return the app id + token pair v1 needs; refuse an API key.
+
+    Volcengine documents the API key for the v3 endpoints only; v1 takes a
+    Bearer token and an app id in the payload.
+    """
+    if isinstance(credentials, Credentials):
+        return credentials
+    raise UnsupportedCredentialsError(
+        "The v1 API cannot use an API key: choose the v3 protocol, or log in "
+        "with the APP ID and Access Token"
+    )
+
+
 class V1Client:
     """Speak text through the v1 websocket binary protocol."""
 
     def __init__(
         self,
-        credentials: Credentials,
+        credentials: ServiceCredentials,
         *,
         cluster: str = DEFAULT_CLUSTER,
         endpoint: str = DEFAULT_ENDPOINT,
@@ -116,10 +143,11 @@ class V1Client:
     @asynccontextmanager
     async def _connect(self) -> AsyncIterator[Connection]:
         """One connection per request, closed whatever happens."""
+        credentials = v1_credentials(self._credentials)
         connection = await connect(
             self.url,
-            headers={"Authorization": f"Bearer; {self._credentials.access_token}"},
-            secrets=self._credentials.secrets(),
+            headers={"Authorization": f"Bearer; {credentials.access_token}"},
+            secrets=credentials.secrets(),
             ssl_context=self._ssl_context,
             connect_timeout=self.connect_timeout,
             receive_timeout=self.receive_timeout,
@@ -182,7 +210,7 @@ class V1Client:
             audio["explicit_language"] = request.explicit_language
         return {
             "app": {
-                "appid": self._credentials.app_id,
+                "appid": v1_credentials(self._credentials).app_id,
                 "token": PLACEHOLDER_TOKEN,
                 "cluster": self.cluster,
             },

@@ -16,12 +16,12 @@ import random
 import ssl
 import time
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from .bidirection import V3_BIDIRECTION_PATH, BidirectionalConnection, resource_id_for_voice
-from .client import V1Client
+from .client import V1Client, v1_credentials
 from .errors import (
     MessageTooLongError,
     NothingToSpeakError,
@@ -30,7 +30,7 @@ from .errors import (
     VolcengineError,
 )
 from .exchange import V3Exchange
-from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, Credentials, VoiceSettings
+from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, ServiceCredentials, VoiceSettings
 from .pool import ConnectionPool
 from .replay import TextReplay
 from .slots import RequestSlots
@@ -46,6 +46,8 @@ from .transport import (
 _LOGGER = logging.getLogger(__name__)
 
 type Protocol = Literal["v3", "v1"]
+type UsageCallback = Callable[[int], None]
+"""Told the characters billed for each finished request."""
 RECENT_ERRORS: Final = 20
 NOTHING_TO_SPEAK: Final = "The text contains nothing to speak, only punctuation or spaces"
 WRITER_IDLE_TIMEOUT: Final = 120.0
@@ -83,6 +85,13 @@ class EngineConfig:
     warm_settings: VoiceSettings | None = None
     """Settings of the most likely next request: a v3 session with them is
     begun ahead of need on every idle connection."""
+    on_usage: UsageCallback | None = None
+    """Called with the characters billed for each finished v3 session (the
+    count Volcengine reports) or v1 request (the characters sent). Failed
+    requests report nothing: the service bills only what it synthesized."""
+    on_error: Callable[[VolcengineError], None] | None = None
+    """Called with every failure the engine sees (also those it retries),
+    after secrets are scrubbed from it."""
 
 
 class SynthesisEngine:
@@ -90,7 +99,7 @@ class SynthesisEngine:
 
     def __init__(
         self,
-        credentials: Credentials,
+        credentials: ServiceCredentials,
         config: EngineConfig | None = None,
         *,
         ssl_context: ssl.SSLContext | None = None,
@@ -102,6 +111,7 @@ class SynthesisEngine:
         # against its own path, so a full v3 URL must not meet a v1 client.
         self._v1: V1Client | None = None
         if self.config.protocol == "v1":
+            v1_credentials(credentials)  # refuse an API key now, not at the first request
             self._v1 = V1Client(
                 credentials,
                 cluster=self.config.cluster,
@@ -247,6 +257,7 @@ class SynthesisEngine:
                 async with contextlib.aclosing(client.stream(settings.with_text(piece))) as audio:
                     async for chunk in audio:
                         yield chunk
+                self._report_usage(len(piece))
 
     async def _stream_v3(
         self, pieces: AsyncGenerator[str], settings: VoiceSettings
@@ -258,6 +269,7 @@ class SynthesisEngine:
             async with contextlib.aclosing(exchange.audio()) as audio:
                 async for chunk in audio:
                     yield chunk
+            self._report_usage(session.billed_characters)
 
     def _warm_settings(self, resource_id: str) -> VoiceSettings | None:
         warm = self.config.warm_settings
@@ -299,6 +311,12 @@ class SynthesisEngine:
                 "log_id": error.log_id,
             }
         )
+        if self.config.on_error is not None:
+            self.config.on_error(error)
+
+    def _report_usage(self, characters: int) -> None:
+        if self.config.on_usage is not None and characters:
+            self.config.on_usage(characters)
 
 
 async def _speakable(pieces: AsyncIterator[str]) -> AsyncIterator[str]:

@@ -124,6 +124,14 @@ class InvalidEndpointError(VolcengineError, ValueError):
     """The configured service endpoint is not acceptable (e.g. not ``wss://``)."""
 
 
+class UnsupportedCredentialsError(VolcengineError, ValueError):
+    """These credentials cannot log in to this API: v1 takes no API key.
+
+    Raised before anything is sent, so a config flow can say so at once
+    instead of letting the service answer with a puzzling refusal.
+    """
+
+
 INVALID_INPUT_CODES: Final = frozenset({3001, 3010, 3011, 45000001, 40402003, 45000002, 45000151})
 RATE_LIMIT_CODES: Final = frozenset({3003, 55000031})
 QUOTA_CODES: Final = frozenset({45000292})
@@ -131,18 +139,33 @@ TRANSIENT_CODES: Final = frozenset(
     {3005, 3006, 3030, 3031, 3032, 3040, 55000000, 55000001, 45000081}
 )
 AUTHENTICATION_CODES: Final = frozenset({45000010})
-"""Recognition (``sauc``) codes, not in its documentation but observed: bad key or grant."""
+"""Not in the documentation but observed: "API key or AK/SK missing or invalid" (the new
+console's key, Open-Less/openless#931) and a bad recognition (``sauc``) login."""
 PERMISSION_CODES: Final = frozenset({45000030})
 """Recognition: "requested resource not granted"."""
 UNKNOWN_VOICE_CODE: Final = 3050
+_CODE_CLASSES: Final[tuple[tuple[frozenset[int], type[VolcengineError]], ...]] = (
+    (AUTHENTICATION_CODES, AuthenticationError),
+    (PERMISSION_CODES, PermissionDeniedError),
+    (INVALID_INPUT_CODES, InvalidInputError),
+    (RATE_LIMIT_CODES, RateLimitError),
+    (QUOTA_CODES, QuotaExhaustedError),
+    (TRANSIENT_CODES, TransientServerError),
+)
 
 PERMISSION_DENIED: Final = "The voice or resource is not granted to this Volcengine account"
 
 _MESSAGE_CLASSES: Final[tuple[tuple[tuple[str, ...], type[VolcengineError], str], ...]] = (
     (
-        ("requested grant not found", "invalid access token", "authenticate request"),
+        (
+            "requested grant not found",
+            "invalid access token",
+            "authenticate request",
+            "api key or ak/sk in the request is missing or invalid",
+            "app key not found",
+        ),
         AuthenticationError,
-        "Volcengine rejected the app id or access token",
+        "Volcengine rejected the credentials (app id and access token, or API key)",
     ),
     (
         (
@@ -187,7 +210,7 @@ _CODE_DESCRIPTIONS: Final[dict[int, str]] = {
     45000000: "Volcengine refused the request",
     45000001: "Volcengine rejected the request parameters",
     45000002: "Volcengine received no audio to recognise",
-    45000010: "Volcengine rejected the credentials",
+    45000010: "Volcengine rejected the API key or the app's credentials",
     45000030: PERMISSION_DENIED,
     45000081: "Volcengine waited too long for the next audio packet",
     45000151: "Volcengine cannot read the audio format",
@@ -290,21 +313,12 @@ def error_from_text_frame(text: str, *, log_id: str | None = None) -> Volcengine
     )
 
 
-def _error_class_for_code(code: int) -> type[VolcengineError]:  # noqa: PLR0911 - a lookup table
-    if code in AUTHENTICATION_CODES:
-        return AuthenticationError
-    if code in PERMISSION_CODES:
-        return PermissionDeniedError
+def _error_class_for_code(code: int) -> type[VolcengineError]:
     if code == UNKNOWN_VOICE_CODE:
         return UnknownVoiceError
-    if code in INVALID_INPUT_CODES:
-        return InvalidInputError
-    if code in RATE_LIMIT_CODES:
-        return RateLimitError
-    if code in QUOTA_CODES:
-        return QuotaExhaustedError
-    if code in TRANSIENT_CODES:
-        return TransientServerError
+    for codes, error_class in _CODE_CLASSES:
+        if code in codes:
+            return error_class
     return ServerError
 
 

@@ -37,6 +37,37 @@ class Credentials:
         return tuple(value for value in (self.access_token, self.app_id) if value)
 
 
+@dataclass(frozen=True, slots=True)
+class ApiKeyCredentials:
+    """The single API key of Volcengine's newer speech console.
+
+    It replaces the app id + access token pair on the v3 APIs (sent as
+    ``X-Api-Key``); v1 documents no way to use it. Kept out of ``repr``
+    like the token.
+    """
+
+    api_key: str = field(repr=False)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never be written to a log."""
+        return (self.api_key,) if self.api_key else ()
+
+
+type ServiceCredentials = Credentials | ApiKeyCredentials
+
+
+def auth_headers(credentials: ServiceCredentials) -> dict[str, str]:
+    """Log in the v3 way: the new console's API key, or the app id + access token pair."""
+    match credentials:
+        case ApiKeyCredentials(api_key=api_key):
+            return {"X-Api-Key": api_key}
+        case Credentials(app_id=app_id, access_token=token):
+            return {"X-Api-App-Key": app_id, "X-Api-Access-Key": token}
+
+
+"""Either way of logging in; the v3 client takes both, the v1 client only ``Credentials``."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VoiceSettings:
     """How to speak: voice, prosody and audio format, independent of the text.

@@ -43,7 +43,7 @@ from .frames import (
     decode_server_frame,
     encode_sequenced_request,
 )
-from .models import Credentials
+from .models import ServiceCredentials, auth_headers
 from .transport import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_ENDPOINT,
@@ -243,7 +243,7 @@ class RecognitionClient:
 
     def __init__(
         self,
-        credentials: Credentials,
+        credentials: ServiceCredentials,
         *,
         endpoint: str = DEFAULT_ENDPOINT,
         resource_id: str = DEFAULT_RECOGNITION_RESOURCE_ID,
@@ -313,8 +313,7 @@ class RecognitionClient:
         return await connect(
             self.url,
             headers={
-                "X-Api-App-Key": self._credentials.app_id,
-                "X-Api-Access-Key": self._credentials.access_token,
+                **auth_headers(self._credentials),
                 "X-Api-Resource-Id": self.resource_id,
                 "X-Api-Connect-Id": str(uuid.uuid4()),
             },

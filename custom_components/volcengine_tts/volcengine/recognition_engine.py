@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .errors import VolcengineError, redact
-from .models import Credentials
+from .models import ServiceCredentials
 from .recognition import (
     DEFAULT_MAX_AUDIO_SECONDS,
     DEFAULT_RECOGNITION_RESOURCE_ID,
@@ -58,7 +58,7 @@ class RecognitionEngine:
 
     def __init__(
         self,
-        credentials: Credentials,
+        credentials: ServiceCredentials,
         config: RecognitionConfig | None = None,
         *,
         ssl_context: ssl.SSLContext | None = None,

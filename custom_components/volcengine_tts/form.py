@@ -1,0 +1,79 @@
+"""Form fields for choosing how to speak: voices by name, prosody sliders, formats.
+
+The options flow and the voice presets' forms share these; the checks on a
+voice's emotion and context hint live here too, so every form answers alike.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+)
+
+from .options import FORMATS, SAMPLE_RATES
+from .voices import CATALOGUE, custom_voice, display_name, voice_by_id
+
+CONTEXT_GENERATION: Final = "2.0"
+"""Only 2.0 voices take a context hint (``additions.context_texts``)."""
+
+
+def number_selector(low: float, high: float, step: float, *, slider: bool = True) -> NumberSelector:
+    """Build a number field: a slider for prosody, a box for counts."""
+    mode = NumberSelectorMode.SLIDER if slider else NumberSelectorMode.BOX
+    return NumberSelector(NumberSelectorConfig(min=low, max=high, step=step, mode=mode))
+
+
+def voice_selector(language: str, custom: list[str]) -> SelectSelector:
+    """Build a dropdown of voice names (custom voices last) that accepts any id typed in."""
+    voices = [*CATALOGUE, *(custom_voice(voice_id) for voice_id in custom)]
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=[
+                SelectOptionDict(value=voice.voice_id, label=display_name(voice, language))
+                for voice in voices
+            ],
+            custom_value=True,
+            mode=SelectSelectorMode.DROPDOWN,
+        )
+    )
+
+
+def emotion_selector() -> SelectSelector:
+    """Build a dropdown of every emotion some voice documents (any value may be typed)."""
+    emotions = sorted({emotion for voice in CATALOGUE for emotion in voice.emotions})
+    return SelectSelector(
+        SelectSelectorConfig(options=emotions, custom_value=True, mode=SelectSelectorMode.DROPDOWN)
+    )
+
+
+def format_selector() -> SelectSelector:
+    """Build the audio-format choice (translated names)."""
+    return SelectSelector(SelectSelectorConfig(options=list(FORMATS), translation_key="format"))
+
+
+def sample_rate_selector() -> SelectSelector:
+    """Build the sample-rate choice."""
+    return SelectSelector(SelectSelectorConfig(options=[str(rate) for rate in SAMPLE_RATES]))
+
+
+def voice_errors(voice_id: str, *, emotion: str | None, context: str | None) -> dict[str, str]:
+    """Check an emotion and a context hint against the voice (unknown voices pass)."""
+    errors: dict[str, str] = {}
+    if not voice_id:
+        return {"voice": "voice_required"}
+    voice = voice_by_id(voice_id)
+    if voice is None:
+        return errors
+    if emotion and emotion not in voice.emotions:
+        errors["emotion"] = "emotion_not_supported"
+    if context and voice.generation != CONTEXT_GENERATION:
+        errors["context_texts"] = "context_needs_2_0_voice"
+    return errors

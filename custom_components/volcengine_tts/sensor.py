@@ -1,0 +1,143 @@
+"""Usage sensors: characters billed today and this month, and the last error.
+
+Volcengine bills per character and trial quotas run out silently; these make
+the spending visible (and automatable) before the quota repair issue appears.
+The counts survive restarts (``RestoreSensor``, with the period saved next
+to the value): a count from a period that has ended is not taken back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorEntity,
+    SensorExtraStoredData,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import VolcengineConfigEntry
+from .entity import entry_device
+from .usage import Period, UsageMeter
+
+PARALLEL_UPDATES = 0
+"""Nothing is polled: the sensors change when the engine reports usage."""
+CHARACTERS: Final = "characters"
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: VolcengineConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the usage sensors of a config entry."""
+    usage = entry.runtime_data.usage
+    async_add_entities(
+        [
+            CharactersSensor(entry, usage, "today"),
+            CharactersSensor(entry, usage, "month"),
+            LastErrorSensor(entry, usage),
+        ]
+    )
+
+
+@dataclass
+class CharactersStoredData(SensorExtraStoredData):
+    """A sensor's saved value plus the period it counts, kept across restarts."""
+
+    period: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Serialise for Home Assistant's restore-state store."""
+        return {**super().as_dict(), "period": self.period}
+
+    @classmethod
+    def from_dict(cls, restored: dict[str, Any]) -> CharactersStoredData | None:
+        """Read a saved count; ``None`` when it is not one of ours."""
+        value, period = restored.get("native_value"), restored.get("period")
+        if isinstance(value, int) and not isinstance(value, bool) and isinstance(period, str):
+            return cls(value, CHARACTERS, period)
+        return None
+
+
+class _UsageEntity(SensorEntity):
+    """A sensor that shows one of the meter's numbers and follows its changes."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, entry: VolcengineConfigEntry, usage: UsageMeter, key: str) -> None:
+        self._usage = usage
+        self._attr_translation_key = key
+        self._attr_unique_id = f"{entry.entry_id}_{key}"
+        self._attr_device_info = entry_device(entry)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the meter from now on."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._usage.subscribe(self._changed))
+
+    @callback
+    def _changed(self) -> None:
+        self.async_write_ha_state()
+
+
+class CharactersSensor(_UsageEntity, RestoreSensor):
+    """Characters billed in the current local day or month; resets when it ends."""
+
+    _attr_state_class = SensorStateClass.TOTAL_INCREASING
+    _attr_native_unit_of_measurement = CHARACTERS
+    _attr_suggested_display_precision = 0
+
+    def __init__(self, entry: VolcengineConfigEntry, usage: UsageMeter, period: Period) -> None:
+        super().__init__(entry, usage, f"characters_{period}")
+        self._period: Period = period
+
+    async def async_added_to_hass(self) -> None:
+        """Take the count back from before the restart, if its period is still running."""
+        await super().async_added_to_hass()
+        extra = await self.async_get_last_extra_data()
+        saved = CharactersStoredData.from_dict(extra.as_dict()) if extra else None
+        if saved is not None and isinstance(saved.native_value, int):
+            self._usage.restore(self._period, saved.period, saved.native_value)
+
+    @property
+    def native_value(self) -> int:
+        """Characters billed so far in this period."""
+        return self._usage.characters(self._period)
+
+    @property
+    def extra_restore_state_data(self) -> CharactersStoredData:
+        """Save the count with its period, so a restart on the next day starts at 0."""
+        count = self._usage.counts[self._period]
+        return CharactersStoredData(count.characters, CHARACTERS, count.key)
+
+
+class LastErrorSensor(_UsageEntity):
+    """The code of the last failure Volcengine reported, with its time; never its text."""
+
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+
+    def __init__(self, entry: VolcengineConfigEntry, usage: UsageMeter) -> None:
+        super().__init__(entry, usage, "last_error")
+
+    @property
+    def native_value(self) -> str | None:
+        """The service's error code, or the kind of failure when it sent none."""
+        error = self._usage.last_error
+        if error is None:
+            return None
+        return str(error.code) if error.code is not None else error.kind
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """When it happened and what kind of failure it was."""
+        error = self._usage.last_error
+        if error is None:
+            return None
+        return {"time": error.time.isoformat(), "error": error.kind}

@@ -1,0 +1,143 @@
+"""Voice presets: config subentries, each its own TTS entity with its own defaults.
+
+A household wants a calm voice for the bedroom and an English one for a
+guest, each choosable in an Assist pipeline or ``tts.speak`` without repeating
+options. A preset stores the same keys as the entry's options, so the entity
+builds its ``default_options`` (and Home Assistant its cache key) the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import voluptuous as vol
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentryFlow, SubentryFlowResult
+from homeassistant.const import CONF_NAME
+from homeassistant.helpers.selector import TextSelector
+
+from .const import CONF_CUSTOM_VOICES, CONF_VOICE, DEFAULT_VOICE
+from .form import (
+    emotion_selector,
+    format_selector,
+    number_selector,
+    sample_rate_selector,
+    voice_errors,
+    voice_selector,
+)
+from .options import (
+    ATTR_CONTEXT_TEXTS,
+    ATTR_EMOTION,
+    ATTR_EMOTION_SCALE,
+    ATTR_FORMAT,
+    ATTR_PITCH,
+    ATTR_SAMPLE_RATE,
+    ATTR_SPEED,
+    ATTR_VOLUME,
+    DEFAULT_FORMAT,
+    DEFAULTS,
+    EMOTION_SCALE_RANGE,
+    PITCH_RANGE,
+    SPEED_RANGE,
+    VOLUME_RANGE,
+)
+
+
+def _schema(language: str, custom: list[str]) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_NAME): TextSelector(),
+            vol.Required(CONF_VOICE): voice_selector(language, custom),
+            vol.Required(ATTR_SPEED): number_selector(*SPEED_RANGE, 0.05),
+            vol.Required(ATTR_VOLUME): number_selector(*VOLUME_RANGE, 0.05),
+            vol.Required(ATTR_PITCH): number_selector(*PITCH_RANGE, 1),
+            vol.Optional(ATTR_EMOTION): emotion_selector(),
+            vol.Required(ATTR_EMOTION_SCALE): number_selector(*EMOTION_SCALE_RANGE, 1),
+            vol.Required(ATTR_FORMAT): format_selector(),
+            vol.Required(ATTR_SAMPLE_RATE): sample_rate_selector(),
+            vol.Optional(ATTR_CONTEXT_TEXTS): TextSelector(),
+        }
+    )
+
+
+def preset_data(user_input: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """Turn the form into a preset's title and data; return them with field errors."""
+    name = str(user_input[CONF_NAME]).strip()
+    emotion = str(user_input.get(ATTR_EMOTION) or "").strip()
+    context = str(user_input.get(ATTR_CONTEXT_TEXTS) or "").strip()
+    data: dict[str, Any] = {
+        CONF_VOICE: str(user_input[CONF_VOICE]).strip(),
+        ATTR_SPEED: float(user_input[ATTR_SPEED]),
+        ATTR_VOLUME: float(user_input[ATTR_VOLUME]),
+        ATTR_PITCH: int(user_input[ATTR_PITCH]),
+        ATTR_EMOTION_SCALE: int(user_input[ATTR_EMOTION_SCALE]),
+        ATTR_FORMAT: user_input[ATTR_FORMAT],
+        ATTR_SAMPLE_RATE: int(user_input[ATTR_SAMPLE_RATE]),
+    }
+    if emotion:
+        data[ATTR_EMOTION] = emotion
+    if context:
+        data[ATTR_CONTEXT_TEXTS] = [context]
+    errors = voice_errors(data[CONF_VOICE], emotion=emotion, context=context)
+    if not name:
+        errors[CONF_NAME] = "name_required"
+    return name, data, errors
+
+
+def _form_values(title: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Show stored data in the form: one context hint, the rate as a choice."""
+    values: dict[str, Any] = {
+        CONF_NAME: title,
+        CONF_VOICE: DEFAULT_VOICE,
+        ATTR_FORMAT: DEFAULT_FORMAT,
+        **DEFAULTS,
+        **data,
+    }
+    values[ATTR_SAMPLE_RATE] = str(values[ATTR_SAMPLE_RATE])
+    hints = values.pop(ATTR_CONTEXT_TEXTS, None)
+    if isinstance(hints, list) and hints:
+        values[ATTR_CONTEXT_TEXTS] = str(hints[0])
+    return values
+
+
+class VoicePresetFlow(ConfigSubentryFlow):
+    """Add or edit a voice preset; the entry reloads so its entity follows at once."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Create a preset (its entity appears when the entry reloads)."""
+        if self._get_entry().state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            title, data, errors = preset_data(user_input)
+            if not errors:
+                # Runs after Home Assistant has stored the new subentry.
+                self.hass.config_entries.async_schedule_reload(self._entry_id)
+                return self.async_create_entry(title=title, data=data)
+        return self._form("user", _form_values("", {}) | (user_input or {}), errors)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Edit a preset: new defaults, so a new cache key, the moment it is saved."""
+        preset = self._get_reconfigure_subentry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            title, data, errors = preset_data(user_input)
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    self._get_entry(), preset, title=title, data=data
+                )
+        values = _form_values(preset.title, preset.data) | (user_input or {})
+        return self._form("reconfigure", values, errors)
+
+    def _form(
+        self, step_id: str, values: dict[str, Any], errors: dict[str, str]
+    ) -> SubentryFlowResult:
+        custom = list(self._get_entry().options.get(CONF_CUSTOM_VOICES, []))
+        schema = _schema(self.hass.config.language, custom)
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, values),
+            errors=errors,
+        )

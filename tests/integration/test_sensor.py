@@ -1,0 +1,214 @@
+"""Usage sensors through Home Assistant: what is billed per local day and month, across restarts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.sensor import ATTR_STATE_CLASS, SensorStateClass
+from homeassistant.core import HomeAssistant, State
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    mock_restore_cache_with_extra_data,
+)
+
+from custom_components.volcengine_tts.const import CONF_VOICE, DOMAIN
+from custom_components.volcengine_tts.diagnostics import async_get_config_entry_diagnostics
+from custom_components.volcengine_tts.usage import period_key
+from emulator import Emulator
+
+from .conftest import VOICE
+
+TODAY = "sensor.volcengine_characters_today"
+MONTH = "sensor.volcengine_characters_this_month"
+LAST_ERROR = "sensor.volcengine_last_error"
+TTS_ENTITY = "tts.volcengine_text_to_speech"
+VALIDATION = len("你好")
+"""Setting the entry up speaks this once, and it is billed too."""
+
+
+@pytest.fixture(autouse=True)
+async def shanghai(hass: HomeAssistant) -> None:
+    """Count in the users' own time zone: local midnight is not UTC midnight."""
+    await hass.config.async_set_time_zone("Asia/Shanghai")
+
+
+async def _speak(hass: HomeAssistant, message: str) -> None:
+    entity = hass.data["entity_components"]["tts"].get_entity(TTS_ENTITY)
+    await entity.async_get_tts_audio(message, "zh-CN", entity.default_options)
+    await hass.async_block_till_done()
+
+
+def _value(hass: HomeAssistant, entity_id: str) -> int:
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return int(state.state)
+
+
+def _next_month(now: datetime) -> datetime:
+    first = dt_util.start_of_local_day(now).replace(day=1)
+    return (first + timedelta(days=32)).replace(day=1)
+
+
+async def test_sensors_are_total_increasing_character_counts(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    for entity_id in (TODAY, MONTH):
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert state.attributes[ATTR_STATE_CLASS] == SensorStateClass.TOTAL_INCREASING
+        assert state.attributes["unit_of_measurement"] == "characters"
+
+
+@pytest.mark.parametrize("protocol", ["v3", "v1"])
+async def test_speaking_counts_the_billed_characters(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry, protocol: str
+) -> None:
+    assert _value(hass, TODAY) == VALIDATION
+    await _speak(hass, "洗衣机洗好了")
+    assert _value(hass, TODAY) == VALIDATION + 6
+    assert _value(hass, MONTH) == VALIDATION + 6
+
+
+async def test_local_midnight_starts_a_new_day_but_not_a_new_month(
+    hass: HomeAssistant, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to("2026-12-14 23:59:00+08:00")
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    await _speak(hass, "洗衣机洗好了")
+    freezer.move_to("2026-12-14 23:59:59+08:00")
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert _value(hass, TODAY) == VALIDATION + 6  # not midnight yet
+    freezer.move_to("2026-12-15 00:00:00+08:00")  # 16:00 UTC: local midnight, not UTC's
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert _value(hass, TODAY) == 0
+    assert _value(hass, MONTH) == VALIDATION + 6
+    async_fire_time_changed(hass)  # the same midnight again changes nothing
+    await hass.async_block_till_done()
+    assert _value(hass, MONTH) == VALIDATION + 6
+
+
+async def test_the_first_of_the_month_starts_a_new_month(
+    hass: HomeAssistant, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to("2026-12-31 23:59:00+08:00")
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    await _speak(hass, "洗衣机洗好了")
+    freezer.move_to("2027-01-01 00:00:00+08:00")
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert _value(hass, TODAY) == 0
+    assert _value(hass, MONTH) == 0
+
+
+def _saved(entity_id: str, characters: int, period: str) -> tuple[State, dict[str, object]]:
+    return (
+        State(entity_id, str(characters)),
+        {"native_value": characters, "native_unit_of_measurement": "characters", "period": period},
+    )
+
+
+async def test_counts_survive_a_restart(hass: HomeAssistant, config_entry: MockConfigEntry) -> None:
+    now = dt_util.now()
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            _saved(TODAY, 120, period_key("today", now)),
+            _saved(MONTH, 4000, period_key("month", now)),
+        ],
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert _value(hass, TODAY) == 120 + VALIDATION
+    assert _value(hass, MONTH) == 4000 + VALIDATION
+
+
+async def test_a_count_from_an_ended_period_is_not_restored(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    mock_restore_cache_with_extra_data(
+        hass, [_saved(TODAY, 120, "2020-01-01"), _saved(MONTH, 4000, "2020-01")]
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert _value(hass, TODAY) == VALIDATION
+    assert _value(hass, MONTH) == VALIDATION
+
+
+async def test_saved_data_that_is_not_a_count_is_ignored(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    mock_restore_cache_with_extra_data(
+        hass, [(State(TODAY, "12"), {"native_value": "12", "native_unit_of_measurement": None})]
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert _value(hass, TODAY) == VALIDATION
+
+
+async def test_a_failed_request_counts_nothing_and_shows_its_code(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    assert hass.states.get(LAST_ERROR).state == "unknown"  # type: ignore[union-attr]
+    emulator.faults.error_code = 45000001
+    emulator.faults.error_message = "invalid params"
+    with pytest.raises(HomeAssistantError):
+        await _speak(hass, "洗衣机洗好了")
+    assert _value(hass, TODAY) == VALIDATION
+    state = hass.states.get(LAST_ERROR)
+    assert state is not None
+    assert state.state == "45000001"
+    assert state.attributes["error"] == "InvalidInputError"
+    assert dt_util.parse_datetime(state.attributes["time"]) is not None
+    assert "invalid params" not in repr(state.as_dict())
+
+
+async def test_diagnostics_include_the_counters(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    await _speak(hass, "洗衣机洗好了")
+    diagnostics = await async_get_config_entry_diagnostics(hass, setup_entry)
+    usage = diagnostics["usage"]
+    assert usage["today"]["characters"] == VALIDATION + 6
+    assert usage["month"] == {
+        "period": period_key("month", dt_util.now()),
+        "characters": VALIDATION + 6,
+    }
+    assert usage["last_error"] is None
+
+
+async def test_a_nearly_used_monthly_budget_raises_a_repair_issue_until_the_month_ends(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(
+        config_entry, options={CONF_VOICE: VOICE, "monthly_budget": 10}
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    issue_id = f"monthly_budget_{config_entry.entry_id}"
+    await _speak(hass, "洗衣机洗好了")  # 8 of 10: below 90 %
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    await _speak(hass, "好的")  # 10 of 10
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.severity is ir.IssueSeverity.WARNING
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["used"] == "10"
+    assert issue.translation_placeholders["budget"] == "10"
+    async_fire_time_changed(hass, dt_util.as_utc(_next_month(dt_util.now())))
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_no_budget_no_issue(hass: HomeAssistant, setup_entry: MockConfigEntry) -> None:
+    await _speak(hass, "洗衣机洗好了" * 10)
+    assert not [issue for issue in ir.async_get(hass).issues.values() if issue.domain == DOMAIN]
