@@ -86,7 +86,9 @@ async def _speak(arguments: argparse.Namespace, service: ServiceSettings) -> int
             )
             audio = await client.speak(tts_entity, arguments.text)
         try:
-            duration = MP3(io.BytesIO(audio.data)).info.length
+            # mutagen 1.48 annotates FileType.info as None; MP3 sets it to an MPEGInfo.
+            info: Any = MP3(io.BytesIO(audio.data)).info
+            duration = float(info.length)
         except HeaderNotFoundError:
             print(f"Not an MP3: {len(audio.data)} bytes of {audio.content_type}", file=sys.stderr)
             home_assistant.print_log_tail()

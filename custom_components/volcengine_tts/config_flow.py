@@ -6,7 +6,6 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any, Final
 
-import voluptuous as vol
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigEntryState,
@@ -76,6 +75,7 @@ from .options import (
 )
 from .recognition_options import STT_SECTION, clean_stt_options, stt_options, stt_section
 from .subentry_flow import VoicePresetFlow
+from .validation import vol
 from .voices import voice_by_id
 from .volcengine import (
     RESOURCE_IDS,

@@ -8,11 +8,10 @@ default changes — peers shipped "I changed the voice but hear the old one".
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-import voluptuous as vol
 from homeassistant.components.tts import (
     ATTR_PREFERRED_FORMAT,
     ATTR_PREFERRED_SAMPLE_RATE,
@@ -22,6 +21,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
 from .const import DEFAULT_VOICE, DOMAIN
+from .validation import vol
 from .volcengine import AudioEncoding, VoiceSettings
 
 ATTR_SPEED: Final = "speed"
@@ -80,7 +80,7 @@ _NATIVE_PREFERRED: Final = {"mp3": "mp3", "wav": "wav", "ogg": "ogg_opus"}
 FORMAT_EXTENSIONS: Final = {name: extension for name, (_, extension) in _ENCODINGS.items()}
 
 
-def _ranged(kind: type, bounds: tuple[float, float]) -> vol.All:
+def _ranged(kind: type, bounds: tuple[float, float]) -> Callable[[Any], Any]:
     return vol.All(vol.Coerce(kind), vol.Range(min=bounds[0], max=bounds[1]))
 
 

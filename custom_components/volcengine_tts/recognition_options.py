@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-import voluptuous as vol
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers import entity_registry as er
@@ -30,6 +29,7 @@ from .const import (
     DOMAIN,
 )
 from .languages import normalize_language
+from .validation import vol
 from .volcengine import (
     DEFAULT_ENDPOINT,
     DEFAULT_RECOGNITION_RESOURCE_ID,

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import voluptuous as vol
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryFlow, SubentryFlowResult
 from homeassistant.const import CONF_NAME
 from homeassistant.helpers.selector import TextSelector
@@ -41,6 +40,7 @@ from .options import (
     SPEED_RANGE,
     VOLUME_RANGE,
 )
+from .validation import vol
 
 
 def _schema(language: str, custom: list[str]) -> vol.Schema:
