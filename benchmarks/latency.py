@@ -97,6 +97,8 @@ SINGLE_REQUEST_RUNS: Final = 5
 HANDSHAKE_ROUND_TRIPS: Final = 3
 """TCP, TLS 1.3 and the websocket upgrade: what a connection per request pays again."""
 WARM_SLACK: Final = 0.005
+SENTENCE_SLACK: Final = 0.015
+"""First audio after the first sentence: at most this over the floor (issue 10)."""
 CPU_TARGET_PERCENT: Final = 1.0
 DEFAULT_JSON: Final = Path(__file__).resolve().parent / "results" / "latency.json"
 
@@ -317,6 +319,132 @@ async def assist_streaming(endpoint: Endpoint, runs: int) -> list[AssistRun]:
     async with _running(_engine(endpoint, warm=True)) as engine:
         await engine.synthesize(MESSAGE, SETTINGS)  # warm-up: connection and session ready
         return [await _assist_run(engine) for _ in range(runs)]
+
+
+# 2b. The first sentence, by case and protocol -------------------------------------
+
+FRAGMENT_END_FRAGMENTS: Final = (
+    "好的，",
+    "已经为你",
+    "打开客厅",
+    "的灯。",
+    "现在室内温度是",
+    "二十三度，",
+    "湿度百分之四十五。",
+    "洗衣机还有十分钟洗完，",
+    "洗好后我会提醒你。",
+    "还有别的需要吗？",
+)
+"""The issue's case: the first sentence ends with 。 at the end of the 4th fragment."""
+MARKDOWN_FRAGMENTS: Final = (
+    "**好的**，",
+    "已经为你打开",
+    "[客厅的灯](https://",
+    "example.com/light)。\n",
+    "## 当前状态\n",
+    "- 温度：`23度`\n",
+    "- 湿度：45%\n",
+    "| 房间 | 温度 |\n|---|---|\n",
+    "| 卧室 | 21度 |\n",
+    "还有别的需要吗？😊",
+)
+"""What an LLM writes for a screen: bold, a link, a heading, a list, a table, an emoji."""
+FIRST_SENTENCE_FRAGMENT: Final = 3
+"""Index of the fragment that completes the first sentence, in both replies."""
+MARKUP: Final = frozenset("*#`|[]~😊")
+"""Characters that are screen-only in these replies: spoken, they become noise."""
+CASES: Final = (
+    ("terminator at the end of a fragment", FRAGMENT_END_FRAGMENTS),
+    ("Markdown reply", MARKDOWN_FRAGMENTS),
+)
+CASE_PATHS: Final[tuple[tuple[str, Protocol, bool], ...]] = (
+    ("v3 warm", "v3", True),
+    ("v1", "v1", False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    """One reply case through one protocol, several runs."""
+
+    case: str
+    path: str
+    floor: float
+    """The lowest possible first audio after the sentence (v1: plus its connection)."""
+    sentence_to_audio: list[float]
+    markup_sent: int
+    """Screen-only characters that reached the service as text to speak."""
+    filter_switch: bool
+    """Whether the service's own Markdown filter was switched on."""
+
+    @property
+    def p50(self) -> float:
+        """Median of first sentence complete → first audio."""
+        return statistics.median(self.sentence_to_audio)
+
+    def as_json(self) -> Json:
+        """Milliseconds."""
+        return {
+            "case": self.case,
+            "path": self.path,
+            "floor_ms": ms(self.floor),
+            "p50_ms": ms(self.p50),
+            "over_floor_ms": ms(self.p50 - self.floor),
+            "samples_ms": [ms(value) for value in self.sentence_to_audio],
+            "markup_characters_sent": self.markup_sent,
+            "service_markdown_filter": self.filter_switch,
+        }
+
+
+async def paced_reply(fragments: Sequence[str], clock: ReplyClock) -> AsyncIterator[str]:
+    """Yield ``fragments`` on FRAGMENT_INTERVAL's fixed schedule, noting the first sentence."""
+    for index, fragment in enumerate(fragments):
+        due = clock.started + FRAGMENT_INTERVAL * (index + 1)
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        if index == FIRST_SENTENCE_FRAGMENT:
+            clock.first_sentence = time.perf_counter()
+        yield fragment
+
+
+def _sent_texts(emulator: Emulator) -> list[str]:
+    return [request.text for request in emulator.requests] + [
+        "".join(session.texts) for session in emulator.sessions
+    ]
+
+
+def _filter_switch(emulator: Emulator) -> bool:
+    """Whether the last request or session asked for the service's Markdown filter."""
+    if emulator.sessions and emulator.sessions[-1].texts:
+        return bool(emulator.sessions[-1].additions.get("disable_markdown_filter"))
+    extra = emulator.requests[-1].payload.get("request", {}).get("extra_param") or "{}"
+    return bool(json.loads(extra).get("disable_markdown_filter"))
+
+
+async def first_sentence_cases(
+    emulator: Emulator, endpoint: Endpoint, options: Options
+) -> list[CaseResult]:
+    """First audio after the first sentence is complete, per case, on v3 warm and v1."""
+    results = []
+    for path, protocol, warm in CASE_PATHS:
+        floor = options.floor + (0 if warm else HANDSHAKE_ROUND_TRIPS * options.rtt)
+        async with _running(_engine(endpoint, protocol=protocol, warm=warm)) as engine:
+            await engine.synthesize(MESSAGE, SETTINGS)  # warm-up
+            for case, fragments in CASES:
+                delays = []
+                sent_before = len(_sent_texts(emulator))
+                for _ in range(options.streaming_runs):
+                    clock = ReplyClock(time.perf_counter())
+                    sample = await measure(
+                        partial(engine.stream, paced_reply(fragments, clock), SETTINGS)
+                    )
+                    if clock.first_sentence is None:  # pragma: no cover - set on the 4th
+                        raise RuntimeError("the reply ended before its first sentence")
+                    delays.append(sample.first_audio - clock.first_sentence)
+                sent = "".join(_sent_texts(emulator)[sent_before:])
+                markup = sum(character in MARKUP for character in sent) + sent.count("http")
+                switch = _filter_switch(emulator)
+                results.append(CaseResult(case, path, floor, delays, markup, switch))
+    return results
 
 
 # 3. Long text ---------------------------------------------------------------------------
@@ -572,6 +700,7 @@ class Report:
     options: Options
     paths: list[PathResult] = field(default_factory=list)
     assist: list[AssistRun] = field(default_factory=list)
+    cases: list[CaseResult] = field(default_factory=list)
     long: list[LongTextResult] = field(default_factory=list)
     split_seconds: float = 0.0
     burst: BurstResult | None = None
@@ -617,6 +746,24 @@ class Report:
                 streamed < whole,
             ),
         ]
+        checks += [
+            Check(
+                f"{result.case}, {result.path}: first audio after the first sentence p50"
+                f" <= floor + {ms(SENTENCE_SLACK):g} ms = {ms(result.floor + SENTENCE_SLACK)} ms",
+                f"{ms(result.p50)} ms",
+                result.p50 <= result.floor + SENTENCE_SLACK,
+            )
+            for result in self.cases
+        ]
+        checks += [
+            Check(
+                f"{result.case}, {result.path}: no markup characters sent to be spoken",
+                f"{result.markup_sent}",
+                result.markup_sent == 0,
+            )
+            for result in self.cases
+            if result.case == "Markdown reply"
+        ]
         if self.cpu is not None:
             checks.append(
                 Check(
@@ -646,6 +793,7 @@ class Report:
             [
                 *self._one_sentence_table(),
                 *self._assist_table(),
+                *self._cases_table(),
                 *self._long_table(),
                 *self._burst_table(),
                 *self._cpu_table(),
@@ -698,6 +846,33 @@ class Report:
             f"{p50([run.whole_text for run in runs])} |",
             "| baseline (wait for the whole text): start → first audio | "
             f"{p50([run.baseline_first_audio for run in runs])} |",
+            "",
+        ]
+
+    def _cases_table(self) -> list[str]:
+        if not self.cases:
+            return []
+        lines = [
+            "### 2b. First sentence complete → first audio, by case "
+            f"({ms(FRAGMENT_INTERVAL):g} ms between fragments, the first sentence "
+            "completed by fragment "
+            f"{FIRST_SENTENCE_FRAGMENT + 1}; p50 of {len(self.cases[0].sentence_to_audio)} runs)",
+            "",
+            "| Case | Path | Floor | p50 | Over floor | Markup characters sent "
+            "| Service filter on |",
+            "|---|---|---:|---:|---:|---:|---|",
+        ]
+        lines += [
+            f"| {result.case} | {result.path} | {ms(result.floor)} | {ms(result.p50)} "
+            f"| {ms(result.p50 - result.floor)} | {result.markup_sent} "
+            f"| {'yes' if result.filter_switch else 'no'} |"
+            for result in self.cases
+        ]
+        return [
+            *lines,
+            "",
+            "Floor: first chunk + 1 RTT; on v1 plus the connection each sentence opens "
+            f"({HANDSHAKE_ROUND_TRIPS} RTT). All times in ms.",
             "",
         ]
 
@@ -800,6 +975,7 @@ class Report:
                     for run in self.assist
                 ],
             },
+            "first_sentence_cases": [result.as_json() for result in self.cases],
             "long_text": {
                 "characters": len(LONG_TEXT),
                 "split_ms": ms(self.split_seconds),
@@ -824,6 +1000,8 @@ async def run(options: Options) -> Report:
         report.paths = await one_sentence(endpoint, options.requests)
         _progress("2/5 Assist streaming")
         report.assist = await assist_streaming(endpoint, options.streaming_runs)
+        _progress("2b/5 first sentence, by case")
+        report.cases = await first_sentence_cases(emulator, endpoint, options)
         _progress("3/5 long text")
         report.long, report.split_seconds = await long_text(endpoint)
     _progress("4/5 concurrency")
