@@ -406,10 +406,12 @@ async def paced_reply(fragments: Sequence[str], clock: ReplyClock) -> AsyncItera
         yield fragment
 
 
-def _sent_texts(emulator: Emulator) -> list[str]:
-    return [request.text for request in emulator.requests] + [
-        "".join(session.texts) for session in emulator.sessions
-    ]
+def _sent_since(emulator: Emulator, requests: int, sessions: int) -> str:
+    """All text the emulator was asked to speak after it had seen so many of each."""
+    return "".join(
+        [request.text for request in emulator.requests[requests:]]
+        + ["".join(session.texts) for session in emulator.sessions[sessions:]]
+    )
 
 
 def _filter_switch(emulator: Emulator) -> bool:
@@ -431,7 +433,7 @@ async def first_sentence_cases(
             await engine.synthesize(MESSAGE, SETTINGS)  # warm-up
             for case, fragments in CASES:
                 delays = []
-                sent_before = len(_sent_texts(emulator))
+                seen = len(emulator.requests), len(emulator.sessions)
                 for _ in range(options.streaming_runs):
                     clock = ReplyClock(time.perf_counter())
                     sample = await measure(
@@ -440,7 +442,7 @@ async def first_sentence_cases(
                     if clock.first_sentence is None:  # pragma: no cover - set on the 4th
                         raise RuntimeError("the reply ended before its first sentence")
                     delays.append(sample.first_audio - clock.first_sentence)
-                sent = "".join(_sent_texts(emulator)[sent_before:])
+                sent = _sent_since(emulator, *seen)
                 markup = sum(character in MARKUP for character in sent) + sent.count("http")
                 switch = _filter_switch(emulator)
                 results.append(CaseResult(case, path, floor, delays, markup, switch))
