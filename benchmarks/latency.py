@@ -373,7 +373,7 @@ class CaseResult:
     """The lowest possible first audio after the sentence (v1: plus its connection)."""
     sentence_to_audio: list[float]
     markup_sent: int
-    """Screen-only characters that reached the service as text to speak."""
+    """Screen-only characters (and URLs) one reply sent to the service to speak."""
     filter_switch: bool
     """Whether the service's own Markdown filter was switched on."""
 
@@ -444,6 +444,7 @@ async def first_sentence_cases(
                     delays.append(sample.first_audio - clock.first_sentence)
                 sent = _sent_since(emulator, *seen)
                 markup = sum(character in MARKUP for character in sent) + sent.count("http")
+                markup //= options.streaming_runs  # per reply
                 switch = _filter_switch(emulator)
                 results.append(CaseResult(case, path, floor, delays, markup, switch))
     return results
@@ -860,7 +861,7 @@ class Report:
             "completed by fragment "
             f"{FIRST_SENTENCE_FRAGMENT + 1}; p50 of {len(self.cases[0].sentence_to_audio)} runs)",
             "",
-            "| Case | Path | Floor | p50 | Over floor | Markup characters sent "
+            "| Case | Path | Floor | p50 | Over floor | Markup sent per reply "
             "| Service filter on |",
             "|---|---|---:|---:|---:|---:|---|",
         ]
