@@ -376,6 +376,18 @@ def _fragmented(draw: st.DrawFn) -> tuple[str, list[str]]:
 
 @SLOW
 @given(_fragmented(), MAX_BYTES)
+def test_streamed_pieces_are_exactly_the_text_in_order(
+    fragmented: tuple[str, list[str]], max_bytes: int
+) -> None:
+    """Nothing lost, duplicated or reordered, for any fragmentation: every character."""
+    text, fragments = fragmented
+    pieces = _run(_streamed(fragments, max_bytes))
+    assert "".join(pieces) == text
+    assert all(piece and byte_length(piece) <= max_bytes for piece in pieces)
+
+
+@SLOW
+@given(_fragmented(), MAX_BYTES)
 def test_stream_sentences_keeps_every_character_within_the_limit(
     fragmented: tuple[str, list[str]], max_bytes: int
 ) -> None:

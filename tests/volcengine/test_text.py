@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from custom_components.volcengine_tts.volcengine.text import (
+    SPEAK_AFTER_CHARS,
+    SentenceSplitter,
     byte_length,
     is_speakable,
     pack,
@@ -98,7 +100,7 @@ async def test_stream_releases_sentences_as_they_complete() -> None:
         "今天天气很好。",
         "明天会下雨！",
         "The weather is nice.",
-        "Next",
+        " Next",
     ]
 
 
@@ -147,3 +149,69 @@ async def test_gradual_packing_keeps_the_first_piece_alone() -> None:
             yield piece
 
     assert [piece async for piece in pack_gradually(pieces(), 4)] == ["a.", "b.c.", "d.e."]
+
+
+def _as_fed(fragments: list[str], max_bytes: int = 1024) -> list[list[str]]:
+    """What the splitter releases after each fragment, then at the end."""
+    splitter = SentenceSplitter(max_bytes)
+    return [splitter.feed(fragment) for fragment in fragments] + [splitter.finish()]
+
+
+@pytest.mark.parametrize("end", ["。", "！", "？", "!", "?", "…", "\n"])
+def test_an_unambiguous_end_releases_the_sentence_with_its_own_fragment(end: str) -> None:
+    assert _as_fed(["好的，我先", f"帮你查一下{end}"]) == [[], [f"好的，我先帮你查一下{end}"], []]
+
+
+def test_a_sentence_end_inside_a_fragment_releases_at_once() -> None:
+    assert _as_fed(["客厅的灯。现在", "温度"]) == [["客厅的灯。"], [], ["现在温度"]]
+
+
+def test_a_full_stop_at_the_end_of_a_fragment_releases_at_once() -> None:
+    assert _as_fed(["The lights are on.", " Anything else?"]) == [
+        ["The lights are on."],
+        [" Anything else?"],
+        [],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "joined"),
+    [
+        ("It costs 3.", "5 yuan. ", "It costs 3.5 yuan."),  # a decimal point
+        ("Ask Mr.", " Smith. ", "Ask Mr. Smith."),  # an abbreviation
+        ("Lights, e.g.", " this one. ", "Lights, e.g. this one."),
+    ],
+)
+def test_a_full_stop_that_may_be_something_else_waits_for_the_next_character(
+    first: str, second: str, joined: str
+) -> None:
+    assert _as_fed([first, second]) == [[], [joined], [" "]]
+
+
+def test_a_list_number_at_a_line_start_ends_nothing() -> None:
+    assert _as_fed(["1. Turn on the light\n2. Close"]) == [["1. Turn on the light\n"], ["2. Close"]]
+
+
+def test_closing_marks_stay_with_their_sentence() -> None:
+    assert _as_fed(["他说：“好的。”然后"]) == [["他说：“好的。”"], ["然后"]]
+    # A closer that arrives later has nothing to say: it goes with the next sentence.
+    assert _as_fed(["“好的。", "”然后"]) == [["“好的。"], [], ["”然后"]]
+
+
+def test_a_reply_without_any_end_speaks_once_long_enough() -> None:
+    clause = "第一个条件满足以后，"  # 10 characters
+    fragments = [clause] * (SPEAK_AFTER_CHARS // len(clause))
+    released = _as_fed(fragments)
+    assert released[-2] == ["".join(fragments)]  # at the 60th character, at its clause mark
+    assert all(not pieces for pieces in released[:-2])
+
+
+def test_the_byte_cap_holds_while_streaming() -> None:
+    released = _as_fed(["啊" * 50] * 10, 300)
+    assert [len(piece) for pieces in released for piece in pieces] == [100] * 5
+
+
+def test_pieces_joined_are_the_text_fed() -> None:
+    fragments = ["Hello ", "world.  How", " are you?\n\n", "“好。”", "再见"]
+    released = _as_fed(fragments, 16)
+    assert "".join(piece for pieces in released for piece in pieces) == "".join(fragments)

@@ -100,6 +100,8 @@ def _additions(settings: VoiceSettings) -> dict[str, Any]:
         additions["post_process"] = {"pitch": settings.pitch}
     if settings.context_texts:
         additions["context_texts"] = list(settings.context_texts)
+    if settings.filter_markdown:
+        additions["disable_markdown_filter"] = True  # despite its name: True filters
     if settings.bitrate_kbps is not None and settings.bitrate_kbps < MIN_DEFAULT_BITRATE_KBPS:
         additions["disable_default_bit_rate"] = True  # else clamped to 64–160 kbps
     return additions

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import ssl
 import uuid
@@ -208,6 +209,15 @@ class V1Client:
                 audio["emotion_scale"] = request.emotion_scale
         if request.explicit_language:
             audio["explicit_language"] = request.explicit_language
+        body: dict[str, Any] = {
+            "reqid": str(uuid.uuid4()),
+            "text": request.text,
+            "text_type": "plain",
+            "operation": operation,
+        }
+        if request.filter_markdown:
+            # A JSON string, as documented; despite its name, True filters Markdown.
+            body["extra_param"] = json.dumps({"disable_markdown_filter": True})
         return {
             "app": {
                 "appid": v1_credentials(self._credentials).app_id,
@@ -216,12 +226,7 @@ class V1Client:
             },
             "user": {"uid": self._uid},
             "audio": audio,
-            "request": {
-                "reqid": str(uuid.uuid4()),
-                "text": request.text,
-                "text_type": "plain",
-                "operation": operation,
-            },
+            "request": body,
         }
 
     async def _next_audio_frame(self, connection: Connection) -> AudioFrame:

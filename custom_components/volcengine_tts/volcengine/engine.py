@@ -30,6 +30,7 @@ from .errors import (
     VolcengineError,
 )
 from .exchange import V3Exchange
+from .markup import stream_without_markup, strip_markup
 from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, ServiceCredentials, VoiceSettings
 from .pool import ConnectionPool
 from .replay import TextReplay
@@ -144,6 +145,8 @@ class SynthesisEngine:
         self, text: str | AsyncIterable[str], settings: VoiceSettings
     ) -> AsyncGenerator[bytes]:
         """Yield audio for ``text`` — a whole string or fragments still arriving."""
+        if settings.filter_markdown:
+            text = strip_markup(text) if isinstance(text, str) else stream_without_markup(text)
         pieces = TextReplay(self._pieces(text))
         try:
             async with contextlib.aclosing(self._stream_with_retries(pieces, settings)) as audio:

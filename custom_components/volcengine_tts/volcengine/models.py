@@ -92,6 +92,9 @@ class VoiceSettings:
     explicit_language: str | None = None
     context_texts: tuple[str, ...] = ()
     """Hints for 2.0 voices ("say it slowly"); v3 only, not billed."""
+    filter_markdown: bool = True
+    """Speak what a screen would show, not its Markdown, link targets and emoji:
+    the service's own filter is switched on and the engine strips the rest."""
 
     def with_text(self, text: str) -> SynthesisRequest:
         """Combine these settings with a text into a one-shot request."""

@@ -101,64 +101,133 @@ def pack(pieces: Iterable[str], max_bytes: int, *, first_alone: bool = True) -> 
     return packed
 
 
-async def stream_sentences(fragments: AsyncIterable[str], max_bytes: int) -> AsyncIterator[str]:
-    """Turn arbitrary text fragments (an LLM's deltas) into sentences as they complete.
+HARD_ENDS: Final = frozenset("。！？!?…\n")
+"""Characters that always end a sentence: released the moment they arrive."""
+CLOSERS: Final = frozenset("\"')]}’”»」』）》】")
+"""Marks that belong to the sentence they follow (a closing quote after 。)."""
+SPEAK_AFTER_CHARS: Final = 60
+"""A sentence still without an end is released at its last clause mark or space once
+it is this long (about 4 s of speech): a reply that never ends a sentence still starts
+speaking. Without any clause mark it goes at ``max_bytes``, cut between characters."""
+ABBREVIATION: Final = re.compile(r"(?:^|(?<=\W))(?:[A-Z][A-Za-z]{0,2}|[a-z]|vs)$")
+"""A word whose full stop may not end the sentence: ``Mr.``, ``Dr.``, ``e.g.``, ``vs.``
+(sentence-stream's rule: a capitalised word of at most three letters, plus single letters)."""
+LIST_NUMBER: Final = re.compile(r"(?:^|\n)[ \t]*\d{1,9}$")
+"""``1.`` at the start of a line numbers a list item; it ends nothing."""
 
-    A sentence is released as soon as the detector sees its end; text that
-    grows past ``max_bytes`` without a boundary is released at a clause mark
-    so the service is never starved while the writer rambles. A newline
-    ends a piece too (lists and headings in LLM replies have no full stop).
+
+class SentenceSplitter:
+    """Cut streamed text (an LLM's deltas) into pieces as soon as each one is certain.
+
+    ``。！？!?…`` and newlines end a sentence the moment they arrive: waiting for
+    the next fragment would hold a finished sentence for as long as the writer
+    pauses (an agent calling a tool pauses for seconds). Only a ``.`` can be
+    something else — a decimal point, an abbreviation — and only then does the
+    splitter wait: at the end of what has arrived, for the next character; with
+    text after it, sentence-stream decides. Nothing is dropped or changed: the
+    pieces joined are exactly the text fed.
     """
-    detector = SentenceBoundaryDetector()
-    pending = ""  # text fed to the detector and not yet released
-    held = ""  # released text with nothing to speak, waiting for a neighbour
-    async for fragment in fragments:
-        pending += fragment
+
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
+        self._pending = ""
+        """Text fed and not yet released."""
+        self._held = ""
+        """Released text with nothing to speak, waiting for a neighbour."""
+
+    def feed(self, fragment: str) -> list[str]:
+        """Add a fragment; return the pieces it completes, in order."""
+        self._pending += fragment
+        return self._release(final=False)
+
+    def finish(self) -> list[str]:
+        """Return what is left: the text is complete."""
+        return self._release(final=True)
+
+    def _release(self, *, final: bool) -> list[str]:
         ready: list[str] = []
-        for sentence in detector.add_chunk(fragment):
-            pending = _after(pending, sentence)
-            ready.append(sentence)
-        while "\n" in pending or byte_length(pending) > max_bytes:
-            if "\n" in pending and byte_length(pending.split("\n", 1)[0]) <= max_bytes:
-                line, pending = pending.split("\n", 1)
-                head = line + "\n"
-            else:
-                head, pending = _cut(pending, max_bytes)
+        while (end := sentence_end(self._pending, final=final)) is not None:
+            ready.append(self._take(end))
+        if final and self._pending:
+            ready.append(self._take(len(self._pending)))
+        elif len(self._pending) >= SPEAK_AFTER_CHARS and (cut := _last_clause_break(self._pending)):
+            ready.append(self._take(cut))
+        while byte_length(self._pending) > self._max_bytes:
+            head, self._pending = _cut(self._pending, self._max_bytes)
             ready.append(head)
-            # Restart the detector on what is left, so nothing is released twice.
-            detector = SentenceBoundaryDetector()
-            for sentence in detector.add_chunk(pending):
-                pending = _after(pending, sentence)
-                ready.append(sentence)
-        for piece in _cap_all(ready, max_bytes):
+        return self._speakable(_cap_all(ready, self._max_bytes), final=final)
+
+    def _take(self, end: int) -> str:
+        head, self._pending = self._pending[:end], self._pending[end:]
+        return head
+
+    def _speakable(self, pieces: Iterable[str], *, final: bool) -> list[str]:
+        """Glue pieces with nothing to speak (a late closing quote) to the next one."""
+        released: list[str] = []
+        for piece in pieces:
             if not is_speakable(piece):
-                held += piece
+                self._held += piece
                 continue
-            for joined in join_within(held, piece, max_bytes) if held else [piece]:
-                yield joined
-            held = ""
-    last = detector.finish()
-    tail = join_within(held, last, max_bytes) if held and last else [*_cap(held or last, max_bytes)]
-    for piece in tail:
-        if piece:
+            released += join_within(self._held, piece, self._max_bytes) if self._held else [piece]
+            self._held = ""
+        if final and self._held:
+            if released:
+                *released, last = released
+                released += join_within(last, self._held, self._max_bytes)
+            else:
+                released += _cap(self._held, self._max_bytes)
+            self._held = ""
+        return released
+
+
+def sentence_end(text: str, *, final: bool) -> int | None:
+    """Where the first certain sentence of ``text`` ends (after its closers), if anywhere."""
+    for index, character in enumerate(text):
+        if character in HARD_ENDS:
+            return _after_closers(text, index + 1)
+        if character == "." and _full_stop(text, index, final=final):
+            return _after_closers(text, index + 1)
+    return None
+
+
+def _after_closers(text: str, end: int) -> int:
+    """Extend a sentence end over the terminators and closers that follow at once."""
+    while end < len(text) and (text[end] in CLOSERS or text[end] in HARD_ENDS - {"\n"}):
+        end += 1
+    return end
+
+
+def _full_stop(text: str, index: int, *, final: bool) -> bool:
+    """Whether the ``.`` at ``index`` ends a sentence (``False`` also means: not yet known)."""
+    before, after = text[:index], text[index + 1 :]
+    following = after.lstrip(" \t")
+    if after[:1] == "." or LIST_NUMBER.search(before):
+        return False  # an ellipsis goes on; "1." numbers a list
+    if not following:
+        # Nothing decisive after it yet: wait only where it may be a decimal point or
+        # an abbreviation; otherwise a sentence ends here.
+        maybe_decimal = not after and before[-1:].isdigit()
+        return final or not (maybe_decimal or ABBREVIATION.search(before))
+    if following[0] == "\n":
+        return True
+    # Text follows: sentence-stream tells "3.5", "e.g. this" and "Mr. Smith" from an end.
+    window = before + text[index : len(text) - len(following) + 1]
+    return bool(list(SentenceBoundaryDetector().add_chunk(window)))
+
+
+def _last_clause_break(text: str) -> int:
+    """Position after the last clause mark or space in ``text`` (0 when there is none)."""
+    return max((match.start() for match in CLAUSE_BREAKS.finditer(text)), default=0)
+
+
+async def stream_sentences(fragments: AsyncIterable[str], max_bytes: int) -> AsyncIterator[str]:
+    """:class:`SentenceSplitter` over an async stream of fragments."""
+    splitter = SentenceSplitter(max_bytes)
+    async for fragment in fragments:
+        for piece in splitter.feed(fragment):
             yield piece
-
-
-def _after(text: str, sentence: str) -> str:
-    """Return what remains of ``text`` once ``sentence`` (its start, maybe re-spaced) is gone."""
-    index = text.find(sentence)
-    if index >= 0:
-        return text[index + len(sentence) :]
-    # The detector normalises whitespace; drop characters up to the sentence's end.
-    consumed = 0
-    remaining = sentence.replace(" ", "")
-    for position, character in enumerate(text):
-        if remaining.startswith(character):
-            remaining = remaining[1:]
-        consumed = position + 1
-        if not remaining:
-            break
-    return text[consumed:]
+    for piece in splitter.finish():
+        yield piece
 
 
 def _cap_all(pieces: Iterable[str], max_bytes: int) -> Iterator[str]:
