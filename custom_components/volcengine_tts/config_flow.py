@@ -18,6 +18,7 @@ from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -61,6 +62,7 @@ from .form import (
 from .options import (
     ATTR_EMOTION,
     ATTR_EMOTION_SCALE,
+    ATTR_FILTER_MARKDOWN,
     ATTR_FORMAT,
     ATTR_PITCH,
     ATTR_SAMPLE_RATE,
@@ -384,6 +386,7 @@ def _options_schema(language: str, custom: list[str]) -> vol.Schema:
             vol.Required(ATTR_EMOTION_SCALE): number_selector(*EMOTION_SCALE_RANGE, 1),
             vol.Required(ATTR_FORMAT): format_selector(),
             vol.Required(ATTR_SAMPLE_RATE): sample_rate_selector(),
+            vol.Optional(ATTR_FILTER_MARKDOWN, default=True): BooleanSelector(),
             vol.Optional(CONF_CUSTOM_VOICES): TextSelector(TextSelectorConfig(multiple=True)),
             vol.Required(CONF_MAX_CONCURRENCY): number_selector(1, 20, 1, slider=False),
             vol.Optional(CONF_MONTHLY_BUDGET): number_selector(0, 100_000_000, 1, slider=False),
@@ -409,6 +412,7 @@ def _clean_options(
         ATTR_EMOTION_SCALE: int(user_input[ATTR_EMOTION_SCALE]),
         ATTR_FORMAT: user_input[ATTR_FORMAT],
         ATTR_SAMPLE_RATE: int(user_input[ATTR_SAMPLE_RATE]),
+        ATTR_FILTER_MARKDOWN: bool(user_input.get(ATTR_FILTER_MARKDOWN, True)),
         CONF_CUSTOM_VOICES: custom,
         CONF_MAX_CONCURRENCY: int(user_input[CONF_MAX_CONCURRENCY]),
         CONF_MONTHLY_BUDGET: int(user_input.get(CONF_MONTHLY_BUDGET) or 0),

@@ -34,6 +34,8 @@ ATTR_SAMPLE_RATE: Final = "sample_rate"
 ATTR_BITRATE: Final = "bitrate"
 ATTR_EXPLICIT_LANGUAGE: Final = "explicit_language"
 ATTR_CONTEXT_TEXTS: Final = "context_texts"
+ATTR_FILTER_MARKDOWN: Final = "filter_markdown"
+"""Speak what a screen shows, not Markdown, link targets and emoji (``false``: verbatim)."""
 
 FORMATS: Final = ("mp3", "ogg_opus", "wav")
 """Formats Home Assistant can serve and convert (raw PCM has no container)."""
@@ -51,6 +53,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     ATTR_PITCH: 0,
     ATTR_EMOTION_SCALE: 4,
     ATTR_SAMPLE_RATE: 24000,
+    ATTR_FILTER_MARKDOWN: True,
 }
 DEFAULT_FORMAT: Final = "mp3"
 
@@ -65,6 +68,7 @@ SUPPORTED_OPTIONS: Final = [
     ATTR_BITRATE,
     ATTR_EXPLICIT_LANGUAGE,
     ATTR_CONTEXT_TEXTS,
+    ATTR_FILTER_MARKDOWN,
     ATTR_PREFERRED_FORMAT,
     ATTR_PREFERRED_SAMPLE_RATE,
 ]
@@ -107,6 +111,7 @@ OPTIONS_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_BITRATE): vol.Any(None, _ranged(int, BITRATE_RANGE)),
         vol.Optional(ATTR_EXPLICIT_LANGUAGE): vol.Any(None, vol.In(EXPLICIT_LANGUAGES)),
         vol.Optional(ATTR_CONTEXT_TEXTS): vol.Any(None, _context_texts),
+        vol.Optional(ATTR_FILTER_MARKDOWN, default=DEFAULTS[ATTR_FILTER_MARKDOWN]): cv.boolean,
         vol.Optional(ATTR_PREFERRED_FORMAT): cv.string,
         vol.Optional(ATTR_PREFERRED_SAMPLE_RATE): vol.Coerce(int),
     },
@@ -122,6 +127,7 @@ _ALLOWED: Final[dict[str, str]] = {
     ATTR_BITRATE: f"{BITRATE_RANGE[0]}–{BITRATE_RANGE[1]} kbps",
     ATTR_EXPLICIT_LANGUAGE: ", ".join(EXPLICIT_LANGUAGES),
     ATTR_CONTEXT_TEXTS: "a text or a list of texts",
+    ATTR_FILTER_MARKDOWN: "true or false",
     ATTR_VOICE: "a voice id",
 }
 
@@ -188,6 +194,7 @@ def audio_request(
         emotion_scale=valid[ATTR_EMOTION_SCALE] if emotion else None,
         explicit_language=valid.get(ATTR_EXPLICIT_LANGUAGE),
         context_texts=tuple(valid.get(ATTR_CONTEXT_TEXTS) or ()),
+        filter_markdown=valid[ATTR_FILTER_MARKDOWN],
     )
     return AudioRequest(settings, extension, wav_header=format_name == "wav")
 

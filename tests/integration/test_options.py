@@ -122,6 +122,7 @@ def test_every_default_is_in_default_options() -> None:
         "pitch": 0,
         "emotion_scale": 4,
         "sample_rate": 24000,
+        "filter_markdown": True,
         "emotion": "happy",
     }
     assert default_options({})["preferred_format"] == "mp3"
@@ -177,6 +178,7 @@ async def test_v3_only_options_travel_as_additions(
         "explicit_language": "zh-cn",
         "post_process": {"pitch": 5},
         "context_texts": ["你可以说慢一点吗？"],
+        "disable_markdown_filter": True,  # the service's Markdown filter, on by default
     }
     assert session.audio_params["emotion"] == "happy"
     assert session.audio_params["emotion_scale"] == 4

@@ -61,6 +61,7 @@ async def test_saving_options_reloads_with_the_new_defaults(
         "emotion_scale": 3,
         "format": "mp3",
         "sample_rate": 44100,
+        "filter_markdown": True,
         "custom_voices": ["S_clone01"],
         "max_concurrency": 1,
         "monthly_budget": 0,
@@ -155,3 +156,19 @@ async def test_the_voice_of_an_entry_that_is_not_loaded_is_checked_on_its_own(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()  # the flow's reload sets it up
     assert synthesized(emulator)[0] == ("BV002_streaming", VALIDATION_TEXT)
+
+
+async def test_markdown_filtering_can_be_turned_off_as_a_default(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(setup_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**_input(), "filter_markdown": False}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert setup_entry.options["filter_markdown"] is False
+    entity = hass.data["entity_components"]["tts"].get_entity("tts.volcengine_text_to_speech")
+    # a default, so in Home Assistant's cache key: old filtered audio is not replayed
+    assert entity.default_options["filter_markdown"] is False
+    assert setup_entry.runtime_data.engine.config.warm_settings.filter_markdown is False
