@@ -1,7 +1,10 @@
 """Deterministic stand-in speech: real, decodable audio whose length follows the text.
 
 Every letter or digit is one "syllable" (a short sine tone whose pitch is derived from
-the voice id), every punctuation mark a short pause, everything else is silent. That is
+the voice id), every punctuation mark a short pause, everything else is silent. Markdown
+symbols are read by name unless the request switched the Markdown filter on, as the v3
+documentation describes: unfiltered, ``**你好**`` is read "星星你好星星" (one syllable per
+``*``); filtered, "你好". That is
 enough for clients to check durations, formats and voices without a real synthesizer.
 
 PCM and WAV carry the text itself, one character per segment, in the samples' least
@@ -45,6 +48,10 @@ _LAME_FASTEST_QUALITY: Final = 7
 _SEGMENT_CACHE_SIZE: Final = 256
 
 
+MARKDOWN_SYMBOLS: Final = frozenset("*#`|~_>")
+"""Symbols the service reads by name (``*`` is 星) unless its Markdown filter is on."""
+
+
 class Sound(Enum):
     """What one character of text sounds like."""
 
@@ -52,8 +59,10 @@ class Sound(Enum):
     PAUSE = "pause"
 
 
-def sound_of(char: str) -> Sound | None:
+def sound_of(char: str, *, markdown_filter: bool = False) -> Sound | None:
     """Classify a character: letters and digits are spoken, punctuation pauses."""
+    if char in MARKDOWN_SYMBOLS:
+        return None if markdown_filter else Sound.SYLLABLE
     category = unicodedata.category(char)
     if category[0] in "LN":
         return Sound.SYLLABLE
@@ -62,13 +71,13 @@ def sound_of(char: str) -> Sound | None:
     return None
 
 
-def _sounds(text: str) -> Iterator[Sound]:
+def _sounds(text: str, markdown_filter: bool = False) -> Iterator[Sound]:
     for char in text:
-        if (sound := sound_of(char)) is not None:
+        if (sound := sound_of(char, markdown_filter=markdown_filter)) is not None:
             yield sound
 
 
-def _marked_sounds(text: str) -> Iterator[tuple[Sound, str]]:
+def _marked_sounds(text: str, markdown_filter: bool = False) -> Iterator[tuple[Sound, str]]:
     """Pair each sound with the text it carries: its character and the silent ones after it.
 
     Silent characters before the first sound travel with the first one.
@@ -76,7 +85,7 @@ def _marked_sounds(text: str) -> Iterator[tuple[Sound, str]]:
     sound: Sound | None = None
     carried = ""
     for char in text:
-        current = sound_of(char)
+        current = sound_of(char, markdown_filter=markdown_filter)
         if current is None or sound is None:
             sound = sound or current
             carried += char
@@ -87,9 +96,9 @@ def _marked_sounds(text: str) -> Iterator[tuple[Sound, str]]:
         yield sound, carried
 
 
-def has_speech(text: str) -> bool:
+def has_speech(text: str, *, markdown_filter: bool = False) -> bool:
     """Tell whether the text contains anything to speak (not just spaces or punctuation)."""
-    return any(sound is Sound.SYLLABLE for sound in _sounds(text))
+    return any(sound is Sound.SYLLABLE for sound in _sounds(text, markdown_filter))
 
 
 def _seconds(sound: Sound, speed_ratio: float) -> float:
@@ -97,9 +106,9 @@ def _seconds(sound: Sound, speed_ratio: float) -> float:
     return base / speed_ratio
 
 
-def speech_duration(text: str, *, speed_ratio: float = 1.0) -> float:
+def speech_duration(text: str, *, speed_ratio: float = 1.0, markdown_filter: bool = False) -> float:
     """Nominal duration in seconds of the speech for ``text`` (encoder padding excluded)."""
-    return sum(_seconds(sound, speed_ratio) for sound in _sounds(text))
+    return sum(_seconds(sound, speed_ratio) for sound in _sounds(text, markdown_filter))
 
 
 def voice_pitch(voice: str) -> float:
@@ -148,10 +157,12 @@ def _segment_mp3(
     return bytes(encoder.encode(pcm)) + bytes(encoder.flush())
 
 
-def _pcm(text: str, voice: str, sample_rate: int, speed_ratio: float) -> bytes:
+def _pcm(
+    text: str, voice: str, sample_rate: int, speed_ratio: float, markdown_filter: bool
+) -> bytes:
     return b"".join(
         mark(_segment_pcm(sound, voice, sample_rate, speed_ratio), carried)
-        for sound, carried in _marked_sounds(text)
+        for sound, carried in _marked_sounds(text, markdown_filter)
     )
 
 
@@ -173,6 +184,7 @@ def render_audio(
     sample_rate: int = DEFAULT_SAMPLE_RATE,
     speed_ratio: float = 1.0,
     bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
+    markdown_filter: bool = False,
 ) -> bytes:
     """Render ``text`` as mono ``mp3``, ``pcm`` (s16le) or ``wav`` audio, deterministically.
 
@@ -185,10 +197,10 @@ def render_audio(
     if speed_ratio <= 0:
         raise ValueError("speed_ratio must be positive")
     if encoding == "pcm":
-        return _pcm(text, voice, sample_rate, speed_ratio)
+        return _pcm(text, voice, sample_rate, speed_ratio, markdown_filter)
     if encoding == "wav":
-        return _wav(_pcm(text, voice, sample_rate, speed_ratio), sample_rate)
+        return _wav(_pcm(text, voice, sample_rate, speed_ratio, markdown_filter), sample_rate)
     return b"".join(
         _segment_mp3(sound, voice, sample_rate, speed_ratio, bitrate_kbps)
-        for sound in _sounds(text)
+        for sound in _sounds(text, markdown_filter)
     )

@@ -120,7 +120,10 @@ async def _send_frames(
     """
     config = state.config
     frames = plan_frames(audio, job.operation, config.chunk_bytes, config.last_frame_layout)
-    seconds_per_byte = speech_duration(job.text, speed_ratio=job.speed_ratio) / max(len(audio), 1)
+    duration = speech_duration(
+        job.text, speed_ratio=job.speed_ratio, markdown_filter=job.markdown_filter
+    )
+    seconds_per_byte = duration / max(len(audio), 1)
     first_frame_at = asyncio.get_running_loop().time() + config.first_chunk_delay
     for frames_sent, frame in enumerate(frames):
         audio_time_before = seconds_per_byte * frame.offset
@@ -144,6 +147,7 @@ async def _stream(connection: ServerConnection, state: ServiceState, job: Synthe
         sample_rate=job.sample_rate,
         speed_ratio=job.speed_ratio,
         bitrate_kbps=job.bitrate_kbps,
+        markdown_filter=job.markdown_filter,
     )
     await _send_preamble(connection, state.config, job)
     return await _send_frames(connection, state, job, audio)

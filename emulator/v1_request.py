@@ -4,6 +4,7 @@ Checks run in the order the service appears to apply them: credentials first, th
 request's own fields, then what the account is allowed to use, then the text.
 """
 
+import json
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -36,6 +37,8 @@ class SynthesisJob:
     sample_rate: int
     speed_ratio: float
     bitrate_kbps: int
+    markdown_filter: bool = False
+    """``request.extra_param.disable_markdown_filter`` (a JSON string): ``true`` filters."""
 
 
 def _section(payload: dict[str, Any], name: str) -> dict[str, Any]:
@@ -147,13 +150,23 @@ def _check_voice(
         raise access_denied(reqid)
 
 
-def _check_text(text: str) -> None:
+def _markdown_filter(body: dict[str, Any]) -> bool:
+    """Read ``extra_param``, documented as a JSON *string*; anything else is ignored."""
+    raw = body.get("extra_param")
+    try:
+        extra = json.loads(raw) if isinstance(raw, str) and raw else {}
+    except json.JSONDecodeError:
+        return False
+    return isinstance(extra, dict) and extra.get("disable_markdown_filter") is True
+
+
+def _check_text(text: str, *, markdown_filter: bool) -> None:
     size = len(text.encode("utf-8"))
     if size > MAX_TEXT_BYTES:
         raise ServiceError(
             ErrorCode.TEXT_TOO_LONG, f"text too long: {size} bytes exceeds {MAX_TEXT_BYTES}"
         )
-    if not has_speech(text):
+    if not has_speech(text, markdown_filter=markdown_filter):
         raise ServiceError(ErrorCode.ILLEGAL_TEXT, "illegal input text!")
 
 
@@ -175,7 +188,8 @@ def validate(payload: dict[str, Any], token: str, config: EmulatorConfig) -> Syn
         sample_rate=_sample_rate(audio),
         speed_ratio=_speed_ratio(audio),
         bitrate_kbps=_bitrate(audio),
+        markdown_filter=_markdown_filter(body),
     )
     _check_voice(job.voice, cluster, reqid, account, config)
-    _check_text(job.text)
+    _check_text(job.text, markdown_filter=job.markdown_filter)
     return job

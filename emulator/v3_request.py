@@ -168,6 +168,8 @@ class SessionParams:
     sample_rate: int
     bitrate_kbps: int
     speed_ratio: float
+    markdown_filter: bool = False
+    """``additions.disable_markdown_filter``: despite its name, ``true`` filters Markdown."""
 
 
 def _object(value: object) -> dict[str, Any]:
@@ -293,4 +295,5 @@ def validate_session(
         sample_rate=int(sample_rate),
         bitrate_kbps=_bitrate_kbps(audio),
         speed_ratio=1 + speech_rate / _PERCENT,
+        markdown_filter=_additions(req_params).get("disable_markdown_filter") is True,
     )

@@ -82,10 +82,12 @@ class SentenceStreamer:
             sample_rate=params.sample_rate,
             speed_ratio=params.speed_ratio,
             bitrate_kbps=params.bitrate_kbps,
+            markdown_filter=params.markdown_filter,
         )
-        seconds_per_byte = speech_duration(sentence, speed_ratio=params.speed_ratio) / max(
-            len(audio), 1
+        duration = speech_duration(
+            sentence, speed_ratio=params.speed_ratio, markdown_filter=params.markdown_filter
         )
+        seconds_per_byte = duration / max(len(audio), 1)
         await self._event(Event.TTS_SENTENCE_START, {"res_params": {"text": sentence}})
         chunk = max(1, self._state.config.chunk_bytes)
         for offset in range(0, len(audio), chunk):

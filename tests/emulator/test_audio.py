@@ -116,3 +116,13 @@ def test_rejects_what_it_cannot_render(kwargs: dict[str, Any], reason: str) -> N
 )
 def test_has_speech(text: str, speech: bool) -> None:
     assert has_speech(text) is speech
+
+
+def test_markdown_symbols_are_read_by_name_unless_filtered() -> None:
+    # The v3 documentation: unfiltered, **你好** is read "星星你好星星".
+    assert speech_duration("**你好**") == pytest.approx(6 * SYLLABLE_SECONDS)
+    assert speech_duration("**你好**", markdown_filter=True) == pytest.approx(2 * SYLLABLE_SECONDS)
+    assert render_audio("**你好**", VOICE, markdown_filter=True) == render_audio("你好", VOICE)
+    assert render_audio("**你好**", VOICE) == render_audio("星星你好星星", VOICE)
+    assert has_speech("**")
+    assert not has_speech("**", markdown_filter=True)

@@ -249,3 +249,23 @@ async def test_real_time_factor_paces_frames_like_playback(emulator: Emulator) -
     audio_before_last = len(audio) - len(frames[-1].payload)
     assert len(frames) > 1
     assert last_at - sent_at >= speech_duration(text) * audio_before_last / len(audio) - 0.01
+
+
+async def test_extra_param_switches_the_markdown_filter_on(emulator: Emulator) -> None:
+    payload = request_json("**你好**")
+    frames = await synthesize(emulator, payload)
+    assert audio_of(frames) == render("**你好**", VOICE)  # read as 星星你好星星
+    payload["request"]["extra_param"] = json.dumps({"disable_markdown_filter": True})
+    frames = await synthesize(
+        emulator, payload | {"request": {**payload["request"], "reqid": "r2"}}
+    )
+    assert audio_of(frames) == render("你好", VOICE)
+
+
+@pytest.mark.parametrize("extra_param", ['{"disable_markdown_filter": false}', "not json", "[]"])
+async def test_extra_param_without_the_switch_reads_markdown(
+    emulator: Emulator, extra_param: str
+) -> None:
+    payload = request_json("**你好**")
+    payload["request"]["extra_param"] = extra_param
+    assert audio_of(await synthesize(emulator, payload)) == render("**你好**", VOICE)

@@ -607,3 +607,15 @@ async def test_stop_does_not_hang_on_a_stalled_session() -> None:
             await emulator.stop()
         with pytest.raises(ConnectionClosed):
             await receive(websocket)
+
+
+@pytest.mark.parametrize(
+    ("additions", "spoken"), [(None, "**你好**。"), ({"disable_markdown_filter": True}, "你好。")]
+)
+async def test_additions_switch_the_markdown_filter_on(
+    emulator: Emulator, additions: dict[str, Any] | None, spoken: str
+) -> None:
+    async with open_v3(emulator) as websocket:
+        await start_connection(websocket)
+        frames = await speak(websocket, "s1", ["**你好**。"], session_payload(additions=additions))
+    assert audio_of(frames) == render(spoken, SPEAKER)
