@@ -10,8 +10,8 @@ from typing import Final
 
 from .audio import has_speech
 
-TERMINATORS: Final = frozenset("。！？；.!?;\n")
-"""Characters that end a sentence (a run of them ends it once, e.g. ``?!`` or ``...``)."""
+TERMINATORS: Final = frozenset("。！？；.!?;…\n")
+"""Characters that end a sentence (a run of them ends it once, e.g. ``?!`` or ``……``)."""
 
 
 class SentenceBuffer:
