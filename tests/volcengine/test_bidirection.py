@@ -22,6 +22,7 @@ from custom_components.volcengine_tts.volcengine import (
 )
 from custom_components.volcengine_tts.volcengine.bidirection import (
     BidirectionalConnection,
+    BidirectionalSession,
     SessionState,
     percent_rate,
     resource_id_for_voice,
@@ -283,3 +284,16 @@ async def test_sending_on_a_closed_connection_fails_cleanly(
         await connection.begin_session(SETTINGS)
     assert not connection.is_usable
     await connection.close()
+
+
+@pytest.mark.parametrize(
+    ("filter_markdown", "additions"), [(True, {"disable_markdown_filter": True}), (False, None)]
+)
+def test_the_service_markdown_filter_travels_in_additions(
+    filter_markdown: bool, additions: dict[str, bool] | None
+) -> None:
+    settings = VoiceSettings(voice=SETTINGS.voice, filter_markdown=filter_markdown)
+    session = BidirectionalSession(None, settings, session_id="s", uid="u")  # type: ignore[arg-type]
+    req_params = session.payload(Event.START_SESSION)["req_params"]
+    # A JSON string, as documented; despite its name, ``true`` switches the filter on.
+    assert (json.loads(req_params["additions"]) if "additions" in req_params else None) == additions

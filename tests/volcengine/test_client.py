@@ -325,3 +325,17 @@ async def test_secrets_never_reach_any_log(
     assert DEFAULT_APP_ID not in logged
     assert "bad-token" not in str(caught.value)
     assert "bad-token" not in repr(Credentials(DEFAULT_APP_ID, "bad-token"))
+
+
+async def test_the_service_markdown_filter_travels_in_extra_param(emulator: Emulator) -> None:
+    client = _client(emulator)
+    filtered = await client.synthesize(_request("**你好**"))
+    verbatim = await client.synthesize(
+        SynthesisRequest(text="**你好**", voice=VOICE, filter_markdown=False)
+    )
+    first, second = emulator.requests
+    # A JSON string, as documented; its ``true`` switches the filter on.
+    assert first.payload["request"]["extra_param"] == '{"disable_markdown_filter": true}'
+    assert "extra_param" not in second.payload["request"]
+    assert filtered == render_audio("你好", VOICE)
+    assert verbatim == render_audio("**你好**", VOICE)

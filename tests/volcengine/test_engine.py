@@ -353,3 +353,19 @@ async def test_release_idle_frees_the_accounts_connections_now(
     assert emulator.open_connections(DEFAULT_APP_ID) == 0  # free for a credential check
     assert await engine.synthesize("再见。", SETTINGS) == _expected(["再见。"])
     assert emulator.connections == 2
+
+
+@pytest.mark.parametrize(
+    ("filter_markdown", "sent"),
+    [(True, "你好，客厅。"), (False, "**你好**，[客厅](https://x.cn)。")],
+)
+async def test_a_whole_text_is_stripped_of_markdown_unless_asked_not_to(
+    emulator: Emulator, filter_markdown: bool, sent: str
+) -> None:
+    engine = SynthesisEngine(CREDENTIALS, EngineConfig(endpoint=emulator.url))
+    try:
+        settings = VoiceSettings(voice=VOICE, filter_markdown=filter_markdown)
+        await engine.synthesize("**你好**，[客厅](https://x.cn)。", settings)
+    finally:
+        await engine.close()
+    assert [session for session in emulator.sessions if session.texts][-1].texts == [sent]

@@ -326,10 +326,10 @@ def _run[T](coroutine: Coroutine[Any, Any, T]) -> T:
 def _letters(text: str) -> str:
     """What must come out, in order, exactly once: the text without whitespace.
 
-    Asterisks are exempt: ``sentence-stream`` strips Markdown emphasis (``**bold**``,
-    ``* item``) from LLM replies on purpose, so they are not spoken.
+    (Markdown is stripped before splitting, when asked for, by ``markup``; the splitter
+    itself keeps every character.)
     """
-    return "".join(text.split()).replace("*", "")
+    return "".join(text.split())
 
 
 def _check_pieces(text: str, pieces: list[str], max_bytes: int) -> None:

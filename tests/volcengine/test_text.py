@@ -35,21 +35,22 @@ async def _collect(parts: list[str], max_bytes: int = 1024) -> list[str]:
 
 
 def test_sentences_in_chinese_and_english() -> None:
+    # Every character is kept, spaces included: the pieces joined are the text.
     assert split_text("你好。今天天气很好！Is it? Yes.", 1024) == [
         "你好。",
         "今天天气很好！",
         "Is it?",
-        "Yes.",
+        " Yes.",
     ]
 
 
 def test_newlines_end_pieces() -> None:
-    assert split_text("第一行\n第二行\n\n第三行", 1024) == ["第一行", "第二行", "第三行"]
+    assert split_text("第一行\n第二行\n\n第三行", 1024) == ["第一行\n", "第二行\n", "\n第三行"]
 
 
 def test_punctuation_only_pieces_join_a_neighbour() -> None:
     assert split_text("。。你好。", 1024) == ["。。你好。"]
-    assert split_text("你好\n。。。", 1024) == ["你好。。。"]
+    assert split_text("你好\n。。。", 1024) == ["你好\n。。。"]
     assert split_text("……", 1024) == ["……"]
 
 

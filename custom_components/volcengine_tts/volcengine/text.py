@@ -33,13 +33,10 @@ def is_speakable(text: str) -> bool:
 
 
 def split_text(text: str, max_bytes: int) -> list[str]:
-    """Cut a whole text into sentences of at most ``max_bytes`` bytes each."""
-    sentences: list[str] = []
-    for line in text.splitlines(keepends=True):
-        detector = SentenceBoundaryDetector()
-        sentences.extend(detector.add_chunk(line))
-        sentences.append(detector.finish())
-    return list(_merge_unspeakable(_cap_all(sentences, max_bytes), max_bytes))
+    """Cut a whole text into sentences of at most ``max_bytes`` bytes, keeping every character."""
+    splitter = SentenceSplitter(max_bytes)
+    pieces = splitter.feed(text) + splitter.finish()
+    return list(_merge_unspeakable(pieces, max_bytes))
 
 
 SEGMENT_BREAKS: Final = re.compile(r"(?<=[。！？\n])(?![。！？\n])")
@@ -109,10 +106,10 @@ SPEAK_AFTER_CHARS: Final = 60
 """A sentence still without an end is released at its last clause mark or space once
 it is this long (about 4 s of speech): a reply that never ends a sentence still starts
 speaking. Without any clause mark it goes at ``max_bytes``, cut between characters."""
-ABBREVIATION: Final = re.compile(r"(?:^|(?<=\W))(?:[A-Z][A-Za-z]{0,2}|[a-z]|vs)$")
+ABBREVIATION: Final = re.compile(r"(?<![^\W])(?:[A-Z][A-Za-z]{0,2}|[a-z]|vs)$")
 """A word whose full stop may not end the sentence: ``Mr.``, ``Dr.``, ``e.g.``, ``vs.``
 (sentence-stream's rule: a capitalised word of at most three letters, plus single letters)."""
-LIST_NUMBER: Final = re.compile(r"(?:^|\n)[ \t]*\d{1,9}$")
+LIST_NUMBER: Final = re.compile(r"[ \t]*\d{1,9}")
 """``1.`` at the start of a line numbers a list item; it ends nothing."""
 
 
@@ -198,21 +195,27 @@ def _after_closers(text: str, end: int) -> int:
 
 
 def _full_stop(text: str, index: int, *, final: bool) -> bool:
-    """Whether the ``.`` at ``index`` ends a sentence (``False`` also means: not yet known)."""
-    before, after = text[:index], text[index + 1 :]
-    following = after.lstrip(" \t")
-    if after[:1] == "." or LIST_NUMBER.search(before):
+    """Whether the ``.`` at ``index`` ends a sentence (``False`` also means: not yet known).
+
+    ``text`` starts where the current sentence starts; what follows may be long (a whole
+    text), so it is looked at by position, never copied.
+    """
+    line_start = text.rfind("\n", 0, index) + 1
+    if text[index + 1 : index + 2] == "." or LIST_NUMBER.fullmatch(text, line_start, index):
         return False  # an ellipsis goes on; "1." numbers a list
-    if not following:
+    following = index + 1
+    while following < len(text) and text[following] in " \t":
+        following += 1
+    if following == len(text):
         # Nothing decisive after it yet: wait only where it may be a decimal point or
         # an abbreviation; otherwise a sentence ends here.
-        maybe_decimal = not after and before[-1:].isdigit()
-        return final or not (maybe_decimal or ABBREVIATION.search(before))
-    if following[0] == "\n":
+        maybe_decimal = following == index + 1 and text[index - 1 : index].isdigit()
+        abbreviation = ABBREVIATION.search(text, max(0, index - 4), index)
+        return final or not (maybe_decimal or abbreviation)
+    if text[following] == "\n":
         return True
     # Text follows: sentence-stream tells "3.5", "e.g. this" and "Mr. Smith" from an end.
-    window = before + text[index : len(text) - len(following) + 1]
-    return bool(list(SentenceBoundaryDetector().add_chunk(window)))
+    return bool(list(SentenceBoundaryDetector().add_chunk(text[: following + 1])))
 
 
 def _last_clause_break(text: str) -> int:
