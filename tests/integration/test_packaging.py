@@ -41,7 +41,11 @@ def test_manifest_has_what_hacs_and_hassfest_require() -> None:
         assert manifest[key]
     assert manifest["documentation"].startswith("https://")
     assert manifest["config_flow"] is True
-    assert manifest["requirements"] == ["sentence-stream>=1.2.0", "websockets>=15.0.1"]
+    assert manifest["requirements"] == [
+        "regex>=2024.11.6",
+        "sentence-stream>=1.2.0",
+        "websockets>=15.0.1",
+    ]
 
 
 def test_hacs_json_uses_only_allowed_keys() -> None:
