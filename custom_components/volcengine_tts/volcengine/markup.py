@@ -39,6 +39,8 @@ RULE_CHARACTERS: Final = frozenset(" \t|-:*_=~`")
 FENCE: Final = re.compile(r"[ \t]*(?:`{3,}|~{3,})")
 THEMATIC_BREAK: Final = re.compile(r"[ \t]*([-*_=])(?:[ \t]*\1){2,}[ \t]*")
 """``---``, ``***``, ``___`` and a heading's ``===`` underline."""
+PLAIN_RUN: Final = re.compile(r"(?:[^\n*`\]_~|\[<hH]|(?<=[A-Za-z0-9])[hH])+")
+"""Characters that are spoken as they are, up to the next one that may be markup."""
 URL_SCHEMES: Final = ("https://", "http://")
 URL_CHARACTERS: Final = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/?#[]@!$&'()*+,;=%"
@@ -93,9 +95,14 @@ class MarkupStripper:
         handlers = {"_": self._underscore, "~": self._tilde, "|": self._pipe, "[": self._link}
         if character in handlers:
             return handlers[character](final=final)
-        if character in "hH<" and not self._previous.isalnum():
-            return self._url(final=final)
-        return self._consume(1, character)
+        if character in "hH<":
+            return (
+                self._consume(1, character) if _is_word(self._previous) else self._url(final=final)
+            )
+        # Most text is none of the above: take it in one piece, not character by character.
+        run = PLAIN_RUN.match(self._pending)
+        length = run.end() if run else 1
+        return self._consume(length, self._pending[:length])
 
     def _consume(self, count: int, spoken: str = "") -> bool:
         self._previous = self._pending[count - 1]
@@ -181,9 +188,8 @@ class MarkupStripper:
         if not any(scheme.startswith(head) or head.startswith(scheme) for scheme in URL_SCHEMES):
             return self._consume(1, text[0])
         if not any(head.startswith(scheme) for scheme in URL_SCHEMES):
-            if final or len(head) == len(URL_SCHEMES[0]):
-                return self._consume(1, text[0])
-            return False  # "htt" may become "https://"
+            # "htt" may still become "https://"; at the end it is just text.
+            return self._consume(1, text[0]) if final else False
         end = next((i for i in range(start, len(text)) if text[i] not in URL_CHARACTERS), len(text))
         if end == len(text) and not final:
             return False
