@@ -181,3 +181,26 @@ def test_no_markup_character_survives_any_text(fragments: list[str]) -> None:
 @given(_fragmented(PLAIN.map(lambda text: text.replace("It's", "Its"))))
 def test_plain_words_pass_unchanged(fragments: list[str]) -> None:
     assert "".join(_as_fed(fragments)) == "".join(fragments)
+
+
+@pytest.mark.parametrize(
+    ("fragments", "spoken"),
+    [
+        (["a_", "b"], "a b"),  # the character after "_" decides
+        (["[开关\n灯"], "开关\n灯"),  # a line break: no link
+        (["[" + "很" * 130 + "]"], "很" * 130),  # too long for a link's text
+        (["[文档](https://x.cn/a\n下一行"], "文档(\n下一行"),  # the target never closes
+        (["看 https://x.cn/a)."], "看 )."),  # trailing punctuation is the sentence's
+        (["<https://x.cn 和"], "< 和"),  # no closing ">"
+        (["详见 h"], "详见 h"),  # the end: just a letter
+    ],
+)
+def test_edges(fragments: list[str], spoken: str) -> None:
+    assert "".join(_as_fed(fragments)) == spoken
+
+
+async def test_streaming_yields_what_is_held_at_the_end() -> None:
+    async def fragments() -> AsyncIterator[str]:
+        yield "详见 h"
+
+    assert [part async for part in stream_without_markup(fragments())] == ["详见 ", "h"]

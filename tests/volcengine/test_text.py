@@ -216,3 +216,7 @@ def test_pieces_joined_are_the_text_fed() -> None:
     fragments = ["Hello ", "world.  How", " are you?\n\n", "“好。”", "再见"]
     released = _as_fed(fragments, 16)
     assert "".join(piece for pieces in released for piece in pieces) == "".join(fragments)
+
+
+def test_what_is_left_at_the_end_goes_with_the_last_sentence() -> None:
+    assert _as_fed(["Ask Mr. "]) == [[], ["Ask Mr. "]]

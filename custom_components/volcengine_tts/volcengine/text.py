@@ -235,8 +235,7 @@ async def stream_sentences(fragments: AsyncIterable[str], max_bytes: int) -> Asy
 
 def _cap_all(pieces: Iterable[str], max_bytes: int) -> Iterator[str]:
     for piece in pieces:
-        if piece:
-            yield from _cap(piece, max_bytes)
+        yield from _cap(piece, max_bytes)
 
 
 def _cap(text: str, max_bytes: int) -> Iterator[str]:
