@@ -53,10 +53,8 @@ from .const import (
 )
 from .errors import flow_error
 from .form import (
-    emotion_selector,
-    format_selector,
     number_selector,
-    sample_rate_selector,
+    voice_fields,
     voice_selector,
 )
 from .options import (
@@ -70,10 +68,6 @@ from .options import (
     ATTR_VOLUME,
     DEFAULT_FORMAT,
     DEFAULTS,
-    EMOTION_SCALE_RANGE,
-    PITCH_RANGE,
-    SPEED_RANGE,
-    VOLUME_RANGE,
 )
 from .recognition_options import STT_SECTION, clean_stt_options, stt_options, stt_section
 from .subentry_flow import VoicePresetFlow
@@ -378,14 +372,7 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
 def _options_schema(language: str, custom: list[str]) -> vol.Schema:
     return vol.Schema(
         {
-            vol.Required(CONF_VOICE): voice_selector(language, custom),
-            vol.Required(ATTR_SPEED): number_selector(*SPEED_RANGE, 0.05),
-            vol.Required(ATTR_VOLUME): number_selector(*VOLUME_RANGE, 0.05),
-            vol.Required(ATTR_PITCH): number_selector(*PITCH_RANGE, 1),
-            vol.Optional(ATTR_EMOTION): emotion_selector(),
-            vol.Required(ATTR_EMOTION_SCALE): number_selector(*EMOTION_SCALE_RANGE, 1),
-            vol.Required(ATTR_FORMAT): format_selector(),
-            vol.Required(ATTR_SAMPLE_RATE): sample_rate_selector(),
+            **voice_fields(language, custom),
             vol.Optional(ATTR_FILTER_MARKDOWN, default=True): BooleanSelector(),
             vol.Optional(CONF_CUSTOM_VOICES): TextSelector(TextSelectorConfig(multiple=True)),
             vol.Required(CONF_MAX_CONCURRENCY): number_selector(1, 20, 1, slider=False),

@@ -6,7 +6,7 @@ voice's emotion and context hint live here too, so every form answers alike.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -18,11 +18,41 @@ from homeassistant.helpers.selector import (
     SelectSelectorMode,
 )
 
-from .options import FORMATS, SAMPLE_RATES
+from .const import CONF_VOICE
+from .options import (
+    ATTR_EMOTION,
+    ATTR_EMOTION_SCALE,
+    ATTR_FORMAT,
+    ATTR_PITCH,
+    ATTR_SAMPLE_RATE,
+    ATTR_SPEED,
+    ATTR_VOLUME,
+    EMOTION_SCALE_RANGE,
+    FORMATS,
+    PITCH_RANGE,
+    SAMPLE_RATES,
+    SPEED_RANGE,
+    VOLUME_RANGE,
+)
+from .validation import vol
 from .voices import CATALOGUE, custom_voice, display_name, voice_by_id
 
 CONTEXT_GENERATION: Final = "2.0"
 """Only 2.0 voices take a context hint (``additions.context_texts``)."""
+
+
+def voice_fields(language: str, custom: list[str]) -> dict[vol.Marker, Any]:
+    """Build the fields of how to speak: the voice, prosody, emotion, format and rate."""
+    return {
+        vol.Required(CONF_VOICE): voice_selector(language, custom),
+        vol.Required(ATTR_SPEED): number_selector(*SPEED_RANGE, 0.05),
+        vol.Required(ATTR_VOLUME): number_selector(*VOLUME_RANGE, 0.05),
+        vol.Required(ATTR_PITCH): number_selector(*PITCH_RANGE, 1),
+        vol.Optional(ATTR_EMOTION): emotion_selector(),
+        vol.Required(ATTR_EMOTION_SCALE): number_selector(*EMOTION_SCALE_RANGE, 1),
+        vol.Required(ATTR_FORMAT): format_selector(),
+        vol.Required(ATTR_SAMPLE_RATE): sample_rate_selector(),
+    }
 
 
 def number_selector(low: float, high: float, step: float, *, slider: bool = True) -> NumberSelector:

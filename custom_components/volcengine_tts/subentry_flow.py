@@ -17,12 +17,8 @@ from homeassistant.helpers.selector import TextSelector
 
 from .const import CONF_CUSTOM_VOICES, CONF_VOICE, DEFAULT_VOICE
 from .form import (
-    emotion_selector,
-    format_selector,
-    number_selector,
-    sample_rate_selector,
     voice_errors,
-    voice_selector,
+    voice_fields,
 )
 from .options import (
     ATTR_CONTEXT_TEXTS,
@@ -35,10 +31,6 @@ from .options import (
     ATTR_VOLUME,
     DEFAULT_FORMAT,
     DEFAULTS,
-    EMOTION_SCALE_RANGE,
-    PITCH_RANGE,
-    SPEED_RANGE,
-    VOLUME_RANGE,
 )
 from .validation import vol
 
@@ -47,14 +39,7 @@ def _schema(language: str, custom: list[str]) -> vol.Schema:
     return vol.Schema(
         {
             vol.Required(CONF_NAME): TextSelector(),
-            vol.Required(CONF_VOICE): voice_selector(language, custom),
-            vol.Required(ATTR_SPEED): number_selector(*SPEED_RANGE, 0.05),
-            vol.Required(ATTR_VOLUME): number_selector(*VOLUME_RANGE, 0.05),
-            vol.Required(ATTR_PITCH): number_selector(*PITCH_RANGE, 1),
-            vol.Optional(ATTR_EMOTION): emotion_selector(),
-            vol.Required(ATTR_EMOTION_SCALE): number_selector(*EMOTION_SCALE_RANGE, 1),
-            vol.Required(ATTR_FORMAT): format_selector(),
-            vol.Required(ATTR_SAMPLE_RATE): sample_rate_selector(),
+            **voice_fields(language, custom),
             vol.Optional(ATTR_CONTEXT_TEXTS): TextSelector(),
         }
     )

@@ -28,6 +28,7 @@ from .errors import (
     ProtocolError,
     TextStalledError,
     VolcengineError,
+    redact,
 )
 from .exchange import V3Exchange
 from .markup import stream_without_markup, strip_markup
@@ -298,13 +299,7 @@ class SynthesisEngine:
 
     def _record(self, error: VolcengineError) -> None:
         """Keep recent errors for diagnostics, without secrets."""
-        secrets = self._credentials.secrets()
-        for attribute in ("message", "server_message"):
-            value = getattr(error, attribute)
-            if value:
-                for secret in secrets:
-                    value = value.replace(secret, "**REDACTED**")
-                setattr(error, attribute, value)
+        redact(error, self._credentials.secrets())
         self.recent_errors.append(
             {
                 "time": time.time(),
