@@ -16,7 +16,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY
 from homeassistant.core import callback
-from homeassistant.data_entry_flow import section
+from homeassistant.data_entry_flow import AbortFlow, section
 from homeassistant.helpers.selector import (
     BooleanSelector,
     SelectSelector,
@@ -364,9 +364,14 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
         An API key names no application, so a switch to or from one (or a
         rotated key) cannot be checked and is taken as the same account.
         """
-        await self.async_set_unique_id(_unique_id(data))
+        unique_id = _unique_id(data)
+        await self.async_set_unique_id(unique_id)
         if CONF_APP_ID in data and CONF_APP_ID in entry.data:
             self._abort_if_unique_id_mismatch(reason="wrong_account")
+        # Whatever the login kind, never take the account of another entry.
+        other = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
+        if other is not None and other.entry_id != entry.entry_id:
+            raise AbortFlow("already_configured")
 
 
 def _options_schema(language: str, custom: list[str]) -> vol.Schema:

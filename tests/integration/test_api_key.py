@@ -17,6 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.volcengine_tts import config_flow
 from custom_components.volcengine_tts.const import (
     CONF_APP_ID,
     CONF_ENDPOINT,
@@ -317,3 +318,54 @@ async def test_diagnostics_redact_the_api_key(
     diagnostics = await async_get_config_entry_diagnostics(hass, api_key_entry)
     assert diagnostics["entry"]["data"][CONF_API_KEY] == "**REDACTED**"
     assert API_KEY not in json.dumps(diagnostics, default=str)
+
+
+# ------------------------------------------------------------------ one entry per account
+
+
+async def test_reconfigure_cannot_switch_a_key_entry_to_another_entrys_app_id(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    api_key_entry: MockConfigEntry,
+    setup_entry: MockConfigEntry,
+) -> None:
+    """An API key names no app, so only the other entry tells: its app id is taken."""
+    result = await api_key_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        form_input(
+            **{
+                CONF_APP_ID: DEFAULT_APP_ID,
+                CONF_ACCESS_TOKEN: DEFAULT_TOKEN,
+                CONF_PROTOCOL: "v3",
+                CONF_RESOURCE_ID: "auto",
+                CONF_ENDPOINT: emulator.url,
+            }
+        ),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert api_key_entry.data[CONF_API_KEY] == API_KEY
+    assert api_key_entry.unique_id == "api_key_test"
+    assert setup_entry.unique_id == DEFAULT_APP_ID
+
+
+async def test_reauth_cannot_switch_an_app_entry_to_another_entrys_key(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    key_data = {CONF_API_KEY: API_KEY, CONF_PROTOCOL: "v3", CONF_ENDPOINT: emulator.url}
+    MockConfigEntry(
+        domain=DOMAIN,
+        version=2,
+        unique_id=config_flow._unique_id(key_data),  # as the setup form names a key's entry
+        data=key_data,
+        options={CONF_VOICE: VOICE},
+    ).add_to_hass(hass)
+    result = await setup_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: API_KEY}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert setup_entry.data[CONF_ACCESS_TOKEN] == DEFAULT_TOKEN
+    assert CONF_API_KEY not in setup_entry.data
