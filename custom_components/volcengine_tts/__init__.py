@@ -125,9 +125,16 @@ def create_engine(
     )
 
 
-async def async_validate(engine: SynthesisEngine, voice: str) -> None:
-    """Speak a short text: the one check that proves credentials, grants and voice."""
-    await engine.synthesize(VALIDATION_TEXT, VoiceSettings(voice=voice))
+async def async_validate(engine: SynthesisEngine, options: Mapping[str, Any]) -> None:
+    """Speak a short text with the defaults in ``options``: the one check of a login.
+
+    It proves the credentials, the grants of the default voice and every other
+    default a request will send (emotion, format, rate). Set-up and every flow
+    use it, so a flow accepts exactly what the set-up after it accepts. The
+    entry's defaults, too, because the warm session a request leaves behind
+    follows its settings, and the next request is most likely a default one.
+    """
+    await engine.synthesize(VALIDATION_TEXT, default_settings(options))
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -> bool:
@@ -136,9 +143,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -
     usage = UsageMeter(dt_util.now())
     try:
         engine = create_engine(entry.data, entry.options, usage)
-        # With the entry's defaults: the warm session a request leaves behind
-        # follows its settings, and the next request is most likely a default one.
-        await engine.synthesize(VALIDATION_TEXT, default_settings(entry.options))
+        await async_validate(engine, entry.options)
     except AuthenticationError as err:
         await _close(engine)
         raise _setup_error(ConfigEntryAuthFailed, err) from err

@@ -27,7 +27,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from . import CONFIG_VERSION, async_validate, create_engine
+from . import CONFIG_VERSION, async_validate, create_engine, default_settings
 from .const import (
     CONF_APP_ID,
     CONF_CLUSTER,
@@ -212,12 +212,12 @@ def _entry_data(login: Mapping[str, str], user_input: Mapping[str, Any]) -> dict
     return data
 
 
-async def _async_check(data: Mapping[str, Any], voice: str) -> dict[str, str]:
-    """Synthesize a short text with ``data``; return form errors (empty when it worked)."""
+async def _async_check(data: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, str]:
+    """Synthesize a short text with ``data`` and ``options``; return form errors, if any."""
     engine: SynthesisEngine | None = None
     try:
-        engine = create_engine(data, {CONF_VOICE: voice})
-        return await _async_speak_check(engine, voice)
+        engine = create_engine(data, options)
+        return await _async_speak_check(engine, options)
     except InvalidEndpointError:
         return {"base": "invalid_endpoint"}
     except UnsupportedCredentialsError:
@@ -236,15 +236,15 @@ async def _async_check_for(entry: ConfigEntry, data: Mapping[str, Any]) -> dict[
     """
     if entry.state is ConfigEntryState.LOADED:
         await entry.runtime_data.engine.release_idle()
-    return await _async_check(data, entry.options.get(CONF_VOICE, DEFAULT_VOICE))
+    return await _async_check(data, entry.options)
 
 
-async def _async_speak_check(engine: SynthesisEngine, voice: str) -> dict[str, str]:
+async def _async_speak_check(engine: SynthesisEngine, options: Mapping[str, Any]) -> dict[str, str]:
     """Synthesize a short text through ``engine``; return form errors (empty when it worked)."""
     try:
-        await async_validate(engine, voice)
+        await async_validate(engine, options)
     except VolcengineError as err:
-        LOGGER.debug("Check of voice %s failed: %s", voice, err)
+        LOGGER.debug("Check of the defaults failed: %s", err)
         return {"base": flow_error(err)}
     except Exception:  # noqa: BLE001 - a flow must answer with a form, never crash
         LOGGER.exception("Unexpected error while checking the credentials")
@@ -284,7 +284,7 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
                 await self.async_set_unique_id(_unique_id(data))
                 self._abort_if_unique_id_configured()
                 voice = user_input[CONF_VOICE].strip()
-                errors = await _async_check(data, voice)
+                errors = await _async_check(data, {CONF_VOICE: voice})
                 if not errors:
                     return self.async_create_entry(
                         title=DEFAULT_TITLE, data=data, options={CONF_VOICE: voice}
@@ -433,10 +433,10 @@ class VolcengineOptionsFlow(OptionsFlowWithReload):
         errors: dict[str, str] = {}
         if user_input is not None:
             options, errors = _clean_options(user_input, self.config_entry.options)
-            if not errors and options[CONF_VOICE] != self.config_entry.options.get(
-                CONF_VOICE, DEFAULT_VOICE
+            if not errors and default_settings(options) != default_settings(
+                self.config_entry.options
             ):
-                errors = await self._async_check_voice(options[CONF_VOICE])
+                errors = await self._async_check_defaults(options)
             if not errors:
                 return self.async_create_entry(data=options)
         current = {
@@ -458,15 +458,17 @@ class VolcengineOptionsFlow(OptionsFlowWithReload):
             errors=errors,
         )
 
-    async def _async_check_voice(self, voice: str) -> dict[str, str]:
-        """Speak with a new default voice before saving it, as set-up will.
+    async def _async_check_defaults(self, options: Mapping[str, Any]) -> dict[str, str]:
+        """Speak with new defaults before saving them, exactly as set-up will.
 
-        A voice the application may not use would otherwise be saved, and the
-        reload that follows would fail and take the entity away. The loaded
-        entry's own engine (its warm connections, its concurrency limit) does
-        the check; an entry that is not loaded gets a throw-away one.
+        A voice the application may not use, or an emotion or format it refuses,
+        would otherwise be saved, and the reload that follows would fail and
+        take the entity away. Only a change of what a request sends is checked
+        (2 billed characters). The loaded entry's own engine (its warm
+        connections, its concurrency limit) does the check; an entry that is
+        not loaded gets a throw-away one.
         """
         entry = self.config_entry
         if entry.state is ConfigEntryState.LOADED:
-            return await _async_speak_check(entry.runtime_data.engine, voice)
-        return await _async_check(entry.data, voice)
+            return await _async_speak_check(entry.runtime_data.engine, options)
+        return await _async_check(entry.data, options)

@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.volcengine_tts.const import VALIDATION_TEXT
 from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Account, Emulator, EmulatorConfig
 
-from .conftest import synthesized
+from .conftest import change_options, synthesized
 
 EMOTIONAL = "zh_female_shuangkuaisisi_emo_v2_mars_bigtts"
 
@@ -134,18 +134,31 @@ async def test_a_default_voice_the_app_may_not_use_is_refused(
     assert hass.states.get("tts.volcengine_text_to_speech") is not None
 
 
-async def test_an_unchanged_voice_is_not_checked_again(
+async def test_unchanged_defaults_are_not_checked_again(
     hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
 ) -> None:
-    """Only a new default voice costs a billed check."""
+    """Only a change of what a request sends costs a billed check."""
+    await change_options(hass, setup_entry, max_concurrency=1)  # nothing a request sends
     before = len(synthesized(emulator))
+    await change_options(hass, setup_entry, monthly_budget=1000)
+    assert synthesized(emulator)[before:] == [("zh_female_cancan_mars_bigtts", VALIDATION_TEXT)]
+    # ... that one is the reload's set-up check, not the form's
+
+
+async def test_any_changed_default_is_checked_as_set_up_will_send_it(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    """Not only the voice: emotion, format and rate are refused by the set-up after it too."""
+    before = len(emulator.sessions)
     result = await hass.config_entries.options.async_init(setup_entry.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], _input(voice="zh_female_cancan_mars_bigtts")
+        result["flow_id"], _input(voice="zh_female_cancan_mars_bigtts", sample_rate="16000")
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    check = next(session for session in emulator.sessions[before:] if session.texts)
+    assert check.texts == [VALIDATION_TEXT]
+    assert check.audio_params["sample_rate"] == 16000  # the new default, before it was saved
     await hass.async_block_till_done()
-    assert synthesized(emulator)[before:] == [("zh_female_cancan_mars_bigtts", VALIDATION_TEXT)]
 
 
 async def test_the_voice_of_an_entry_that_is_not_loaded_is_checked_on_its_own(
