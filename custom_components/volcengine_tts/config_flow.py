@@ -8,7 +8,6 @@ from typing import Any, Final
 
 from homeassistant.config_entries import (
     ConfigEntry,
-    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
@@ -27,7 +26,8 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from . import CONFIG_VERSION, async_validate, create_engine, default_settings
+from . import CONFIG_VERSION, default_settings
+from .checks import async_check_defaults, async_check_login, async_check_new_login
 from .const import (
     CONF_APP_ID,
     CONF_CLUSTER,
@@ -44,14 +44,12 @@ from .const import (
     DEFAULT_TITLE,
     DEFAULT_VOICE,
     DOMAIN,
-    LOGGER,
     PROTOCOL_V1,
     PROTOCOL_V3,
     RESOURCE_AUTO,
     SECTION_CONNECTION,
     SUBENTRY_VOICE,
 )
-from .errors import flow_error
 from .form import (
     number_selector,
     voice_fields,
@@ -75,10 +73,6 @@ from .validation import vol
 from .voices import voice_by_id
 from .volcengine import (
     RESOURCE_IDS,
-    InvalidEndpointError,
-    SynthesisEngine,
-    UnsupportedCredentialsError,
-    VolcengineError,
 )
 
 _TEXT = TextSelector()
@@ -212,46 +206,6 @@ def _entry_data(login: Mapping[str, str], user_input: Mapping[str, Any]) -> dict
     return data
 
 
-async def _async_check(data: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, str]:
-    """Synthesize a short text with ``data`` and ``options``; return form errors, if any."""
-    engine: SynthesisEngine | None = None
-    try:
-        engine = create_engine(data, options)
-        return await _async_speak_check(engine, options)
-    except InvalidEndpointError:
-        return {"base": "invalid_endpoint"}
-    except UnsupportedCredentialsError:
-        return {"base": "api_key_needs_v3"}
-    finally:
-        if engine is not None:
-            await engine.close()
-
-
-async def _async_check_for(entry: ConfigEntry, data: Mapping[str, Any]) -> dict[str, str]:
-    """Check new settings of an existing entry with its default voice.
-
-    The loaded entry's idle warm connections count against the account's
-    concurrency (2 on the free tier): they are closed first, so the check does
-    not compete with them. The reload that follows a success opens new ones.
-    """
-    if entry.state is ConfigEntryState.LOADED:
-        await entry.runtime_data.engine.release_idle()
-    return await _async_check(data, entry.options)
-
-
-async def _async_speak_check(engine: SynthesisEngine, options: Mapping[str, Any]) -> dict[str, str]:
-    """Synthesize a short text through ``engine``; return form errors (empty when it worked)."""
-    try:
-        await async_validate(engine, options)
-    except VolcengineError as err:
-        LOGGER.debug("Check of the defaults failed: %s", err)
-        return {"base": flow_error(err)}
-    except Exception:  # noqa: BLE001 - a flow must answer with a form, never crash
-        LOGGER.exception("Unexpected error while checking the credentials")
-        return {"base": "unknown"}
-    return {}
-
-
 class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle the set-up of a Volcengine app."""
 
@@ -284,7 +238,7 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
                 await self.async_set_unique_id(_unique_id(data))
                 self._abort_if_unique_id_configured()
                 voice = user_input[CONF_VOICE].strip()
-                errors = await _async_check(data, {CONF_VOICE: voice})
+                errors = await async_check_login(data, {CONF_VOICE: voice})
                 if not errors:
                     return self.async_create_entry(
                         title=DEFAULT_TITLE, data=data, options={CONF_VOICE: voice}
@@ -354,7 +308,7 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
         else:
             self._new_data = _entry_data(login, user_input)
         await self._async_check_same_account(entry, self._new_data)
-        return await _async_check_for(entry, self._new_data)
+        return await async_check_new_login(entry, self._new_data)
 
     async def _async_check_same_account(self, entry: ConfigEntry, data: Mapping[str, Any]) -> None:
         """Abort when a new app id belongs to another application.
@@ -464,11 +418,6 @@ class VolcengineOptionsFlow(OptionsFlowWithReload):
         A voice the application may not use, or an emotion or format it refuses,
         would otherwise be saved, and the reload that follows would fail and
         take the entity away. Only a change of what a request sends is checked
-        (2 billed characters). The loaded entry's own engine (its warm
-        connections, its concurrency limit) does the check; an entry that is
-        not loaded gets a throw-away one.
+        (2 billed characters).
         """
-        entry = self.config_entry
-        if entry.state is ConfigEntryState.LOADED:
-            return await _async_speak_check(entry.runtime_data.engine, options)
-        return await _async_check(entry.data, options)
+        return await async_check_defaults(self.config_entry, options)

@@ -141,6 +141,18 @@ class AudioRequest:
     wav_header: bool
 
 
+ENTRY_WIDE: Final = (ATTR_FILTER_MARKDOWN,)
+"""Options a voice preset does not set itself: it follows the entry's."""
+
+
+def preset_options(entry_options: Mapping[str, Any], preset: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge a voice preset's settings over the entry-wide options it follows."""
+    return {
+        **{key: entry_options[key] for key in ENTRY_WIDE if key in entry_options},
+        **preset,
+    }
+
+
 def default_options(entry_options: Mapping[str, Any]) -> dict[str, Any]:
     """Build the entity's default_options: every default, so each is in the cache key.
 

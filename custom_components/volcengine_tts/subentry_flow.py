@@ -15,6 +15,7 @@ from homeassistant.config_entries import ConfigEntryState, ConfigSubentryFlow, S
 from homeassistant.const import CONF_NAME
 from homeassistant.helpers.selector import TextSelector
 
+from .checks import async_check_defaults
 from .const import CONF_CUSTOM_VOICES, CONF_VOICE, DEFAULT_VOICE
 from .form import (
     voice_errors,
@@ -31,6 +32,7 @@ from .options import (
     ATTR_VOLUME,
     DEFAULT_FORMAT,
     DEFAULTS,
+    preset_options,
 )
 from .validation import vol
 
@@ -96,6 +98,8 @@ class VoicePresetFlow(ConfigSubentryFlow):
         if user_input is not None:
             title, data, errors = preset_data(user_input)
             if not errors:
+                errors = await self._async_check(data)
+            if not errors:
                 # Runs after Home Assistant has stored the new subentry.
                 self.hass.config_entries.async_schedule_reload(self._entry_id)
                 return self.async_create_entry(title=title, data=data)
@@ -109,12 +113,23 @@ class VoicePresetFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             title, data, errors = preset_data(user_input)
+            if not errors and data != preset.data:
+                errors = await self._async_check(data)
             if not errors:
                 return self.async_update_reload_and_abort(
                     self._get_entry(), preset, title=title, data=data
                 )
         values = _form_values(preset.title, preset.data) | (user_input or {})
         return self._form("reconfigure", values, errors)
+
+    async def _async_check(self, data: Mapping[str, Any]) -> dict[str, str]:
+        """Speak with the preset before saving it, through the entry's engine.
+
+        A voice the application may not use would otherwise be saved, and every
+        announcement of the preset would fail (2 billed characters).
+        """
+        entry = self._get_entry()
+        return await async_check_defaults(entry, preset_options(entry.options, data))
 
     def _form(
         self, step_id: str, values: dict[str, Any], errors: dict[str, str]

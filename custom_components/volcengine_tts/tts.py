@@ -29,7 +29,14 @@ from .entity import entry_device, preset_device
 from .errors import to_home_assistant_error
 from .issues import async_clear_fixed_by_success
 from .languages import best_supported
-from .options import SUPPORTED_OPTIONS, AudioRequest, audio_request, default_options, wav_header
+from .options import (
+    SUPPORTED_OPTIONS,
+    AudioRequest,
+    audio_request,
+    default_options,
+    preset_options,
+    wav_header,
+)
 from .voices import custom_voice, display_name, voice_by_id, voices_for_language
 from .volcengine import AuthenticationError, VolcengineError
 
@@ -75,7 +82,7 @@ class VolcengineTTSEntity(TextToSpeechEntity):
             self._attr_device_info = entry_device(entry)
         else:
             self._attr_unique_id = preset.subentry_id
-            self._attr_default_options = default_options(preset.data)
+            self._attr_default_options = default_options(preset_options(entry.options, preset.data))
             # Named after the preset alone ("Bedroom", tts.bedroom): Home Assistant's
             # TTS needs an entity name of its own and the media browser lists engines
             # by it, so the device name cannot stand in (None) nor be repeated.

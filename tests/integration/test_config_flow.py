@@ -128,9 +128,7 @@ async def test_first_form_asks_only_for_credentials_and_a_voice(hass: HomeAssist
 
 async def test_collapsed_section_left_alone_uses_the_public_endpoint(hass: HomeAssistant) -> None:
     result = await _start(hass)
-    with patch(
-        "custom_components.volcengine_tts.config_flow.async_validate", AsyncMock()
-    ) as validate:
+    with patch("custom_components.volcengine_tts.checks.async_validate", AsyncMock()) as validate:
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"],
             form_input(**{CONF_APP_ID: "app", CONF_ACCESS_TOKEN: "tok", CONF_VOICE: VOICE}),
@@ -244,7 +242,7 @@ async def test_protocol_garbage_is_unknown(hass: HomeAssistant, emulator: Emulat
 async def test_unexpected_exception_is_unknown(hass: HomeAssistant, emulator: Emulator) -> None:
     result = await _start(hass)
     with patch(
-        "custom_components.volcengine_tts.config_flow.async_validate",
+        "custom_components.volcengine_tts.checks.async_validate",
         AsyncMock(side_effect=RuntimeError("boom")),
     ):
         result = await hass.config_entries.flow.async_configure(

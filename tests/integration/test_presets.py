@@ -17,10 +17,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.volcengine_tts.const import DOMAIN
-from emulator import Emulator
+from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Account, Emulator, EmulatorConfig
 from emulator.audio import render_audio
 
-from .conftest import VOICE, synthesized
+from .conftest import VOICE, change_options, synthesized
 
 ENTRY_ENTITY = "tts.volcengine_text_to_speech"
 PRESET_ENTITY = "tts.bedroom_calm"
@@ -284,3 +284,37 @@ async def test_a_voice_outside_the_catalogue_takes_any_emotion_and_hint(
     result = await _add_preset(hass, setup_entry, voice="S_myclone01", emotion="happy")
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert _preset(setup_entry).data["emotion"] == "happy"
+
+
+@pytest.mark.parametrize(
+    "emulator_config",
+    [
+        EmulatorConfig(
+            accounts={
+                DEFAULT_APP_ID: Account(
+                    DEFAULT_APP_ID, DEFAULT_TOKEN, granted_voices=frozenset({VOICE})
+                )
+            }
+        )
+    ],
+)
+async def test_a_preset_whose_voice_the_app_may_not_use_is_refused(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    """The preset speaks once before it is saved, as the options do."""
+    result = await _add_preset(hass, setup_entry)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "resource_not_granted"}
+    assert setup_entry.subentries == {}
+    assert hass.states.get(PRESET_ENTITY) is None
+    assert CALM in [session.speaker for session in emulator.sessions]  # it was tried
+
+
+async def test_a_preset_follows_the_entrys_markdown_filtering(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    """The preset form has no such switch: the entry's choice holds for its presets too."""
+    await change_options(hass, setup_entry, filter_markdown=False)
+    await _add_preset(hass, setup_entry)
+    entity = hass.data["entity_components"]["tts"].get_entity(PRESET_ENTITY)
+    assert entity.default_options["filter_markdown"] is False
