@@ -10,11 +10,11 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from .const import DOMAIN
 
 MANUFACTURER: Final = "Volcengine (ByteDance)"
-MODEL: Final = "Doubao speech synthesis"
+MODEL: Final = "Doubao speech"
 
 
 def entry_device(entry: ConfigEntry) -> DeviceInfo:
-    """Describe the account's service device: its TTS entity and the usage sensors."""
+    """Describe the account's service device: its TTS and STT entities and the usage sensors."""
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},
         name=entry.title,

@@ -24,11 +24,11 @@ from homeassistant.components.stt import (
 from homeassistant.components.stt import models as stt_models
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import VolcengineConfigEntry
 from .const import DOMAIN, LOGGER
+from .entity import entry_device
 from .errors import to_home_assistant_error
 from .issues import async_clear_recognition_issue, async_report_recognition_not_granted
 from .recognition_options import STT_LANGUAGES, recognition_settings
@@ -69,13 +69,7 @@ class VolcengineSTTEntity(SpeechToTextEntity):
         self._entry = entry
         self._recognizer = recognizer
         self._attr_unique_id = f"{entry.entry_id}_stt"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer="Volcengine (ByteDance)",
-            model="Doubao speech",
-            entry_type=DeviceEntryType.SERVICE,
-        )
+        self._attr_device_info = entry_device(entry)
 
     @property
     def supported_languages(self) -> list[str]:
