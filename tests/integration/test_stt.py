@@ -23,6 +23,8 @@ from homeassistant.components.stt import models as stt_models
 from homeassistant.components.tts import async_get_media_source_audio, generate_media_source_id
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -370,3 +372,14 @@ async def test_the_options_flow_saves_the_speech_to_text_section(
     }
     assert hass.states.get(STT_ENTITY) is None  # reloaded without speech-to-text
     assert setup_entry.state is ConfigEntryState.LOADED
+
+
+async def test_speech_to_text_lives_on_the_accounts_one_device(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    entities = er.async_get(hass)
+    stt_device = entities.async_get(STT_ENTITY).device_id  # type: ignore[union-attr]
+    assert stt_device == entities.async_get(TTS_ENTITY).device_id  # type: ignore[union-attr]
+    device = dr.async_get(hass).async_get(stt_device)  # type: ignore[arg-type]
+    assert device is not None
+    assert device.model == "Doubao speech"
