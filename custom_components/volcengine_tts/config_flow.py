@@ -238,7 +238,11 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
                 await self.async_set_unique_id(_unique_id(data))
                 self._abort_if_unique_id_configured()
                 voice = user_input[CONF_VOICE].strip()
-                errors = await async_check_login(data, {CONF_VOICE: voice})
+                errors = (
+                    await async_check_login(data, {CONF_VOICE: voice})
+                    if voice
+                    else {CONF_VOICE: "voice_required"}  # no billed round trip for nothing
+                )
                 if not errors:
                     return self.async_create_entry(
                         title=DEFAULT_TITLE, data=data, options={CONF_VOICE: voice}

@@ -439,3 +439,14 @@ async def test_the_check_does_not_compete_with_the_entrys_idle_connections(
     assert result["type"] is FlowResultType.ABORT, result.get("errors")
     assert result["reason"] == f"{flow}_successful"
     assert setup_entry.state is ConfigEntryState.LOADED
+
+
+async def test_an_empty_voice_is_refused_without_asking_the_service(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _user_input(emulator, **{CONF_VOICE: "  "})
+    )
+    assert result["errors"] == {CONF_VOICE: "voice_required"}
+    assert emulator.connections == 0
