@@ -34,6 +34,7 @@ from .issues import async_clear_recognition_issue, async_report_recognition_not_
 from .recognition_options import STT_LANGUAGES, recognition_settings
 from .volcengine import (
     AuthenticationError,
+    InvalidResourceError,
     PermissionDeniedError,
     RecognitionEngine,
     VolcengineError,
@@ -173,7 +174,9 @@ class VolcengineSTTEntity(SpeechToTextEntity):
     def _report(self, error: VolcengineError) -> None:
         """Log the translated reason; point the user at the console when only it can help."""
         LOGGER.warning("Speech recognition failed: %s", to_home_assistant_error(error))
-        if isinstance(error, PermissionDeniedError):
+        if isinstance(error, PermissionDeniedError | InvalidResourceError):
+            # Not enabled, or a resource id the service does not know (a typo in
+            # the options): the repair's steps cover both.
             async_report_recognition_not_granted(
                 self.hass, self._entry.entry_id, self._recognizer.config.resource_id
             )

@@ -225,6 +225,20 @@ async def test_an_account_without_recognition_still_sets_up_tts_and_raises_a_rep
     assert await recognise(hass, speech()) == SpeechResult(None, SpeechResultState.ERROR)
 
 
+async def test_a_resource_id_the_service_does_not_know_raises_the_repair(
+    hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
+) -> None:
+    """A typo in the options' resource id is not only a log line: the repair says what to do."""
+    await _set_up_with(hass, config_entry, {"stt_resource_id": "volc.bigasr.sauc.typo"})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"recognition_not_granted_{config_entry.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["resource_id"] == "volc.bigasr.sauc.typo"
+
+
 async def test_the_repair_goes_away_once_recognition_works(
     hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
 ) -> None:
