@@ -120,6 +120,14 @@ class TextStalledError(VolcengineTimeoutError):
     retryable = False
 
 
+class TextSourceCancelledError(VolcengineError):
+    """The text being spoken (an LLM's reply) was cancelled at its source before it ended.
+
+    Not the request's own cancellation: the stream of text raised ``CancelledError``
+    by itself, so what was spoken is only part of the message.
+    """
+
+
 class InvalidEndpointError(VolcengineError, ValueError):
     """The configured service endpoint is not acceptable (e.g. not ``wss://``)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator
 
+from .errors import TextSourceCancelledError
 from .tasks import stop
 
 
@@ -23,6 +24,8 @@ class TextReplay:
         self._error: BaseException | None = None
         self._changed = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
+        self._closing = False
+        """Set by :meth:`close`: a cancellation of the pump is then ours, not the source's."""
 
     async def replay(self) -> AsyncGenerator[str]:
         """Yield the pieces seen so far, then the rest as the source produces them."""
@@ -43,6 +46,7 @@ class TextReplay:
 
     async def close(self) -> None:
         """Stop reading the source (the request is over)."""
+        self._closing = True
         if self._pump is not None:
             await stop(self._pump)
 
@@ -51,8 +55,15 @@ class TextReplay:
             async for piece in self._source:
                 self._seen.append(piece)
                 self._changed.set()
-        except asyncio.CancelledError:
-            raise
+        except asyncio.CancelledError as err:
+            if self._closing:
+                raise
+            # The source itself gave up (its producer was cancelled): the text is cut
+            # short, and ending normally would pass truncated audio off as complete.
+            self._error = TextSourceCancelledError(
+                "The text to speak was cancelled before it ended"
+            )
+            self._error.__cause__ = err
         except BaseException as err:  # noqa: BLE001 - handed to the reader, which raises it
             self._error = err
         finally:
