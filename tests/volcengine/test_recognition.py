@@ -507,3 +507,38 @@ def test_client_frames_are_numbered_from_one() -> None:
 
     with pytest.raises(ValueError, match="numbered from 1"):
         encode_sequenced_request(MessageType.AUDIO_ONLY_CLIENT_REQUEST, b"", sequence=0)
+
+
+async def test_a_caller_cancelled_while_the_sender_stops_stays_cancelled() -> None:
+    reading = asyncio.Event()
+    cleaning_up = asyncio.Event()
+    finish_cleanup = asyncio.Event()
+
+    async def slow_to_stop_audio() -> AsyncIterator[bytes]:
+        try:
+            reading.set()
+            await asyncio.Event().wait()
+            yield b""
+        finally:
+            cleaning_up.set()
+            await finish_cleanup.wait()
+
+    class _FailsOnceReading(_StubConnection):
+        async def receive_unbounded(self) -> bytes | str:
+            await reading.wait()
+            return "<html>bad gateway</html>"  # fails the recognition: the sender is stopped
+
+    recognizer = RecognitionClient(Credentials("app", "token"), endpoint="ws://127.0.0.1:9")
+    stub = _FailsOnceReading(None)
+
+    async def connect_stub() -> _StubConnection:
+        return stub
+
+    recognizer._connect = connect_stub  # type: ignore[assignment,method-assign]
+    caller = asyncio.create_task(transcripts(recognizer, slow_to_stop_audio()))
+    await cleaning_up.wait()
+    caller.cancel()  # the caller itself is cancelled while the sender is being stopped
+    finish_cleanup.set()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    assert stub.closed.is_set()  # and the connection is closed all the same

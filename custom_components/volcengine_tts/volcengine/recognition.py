@@ -17,7 +17,6 @@ a whole ``max_audio_seconds`` plus that.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import ssl
@@ -44,6 +43,7 @@ from .frames import (
     encode_sequenced_request,
 )
 from .models import ServiceCredentials, auth_headers
+from .tasks import stop
 from .transport import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_ENDPOINT,
@@ -396,7 +396,7 @@ class _Utterance:
                 "Volcengine did not finish recognising in time", log_id=self._connection.log_id
             ) from err
         finally:
-            await _stop(receiving)
+            await stop(receiving)
         return self._response(message)
 
     def _response(self, message: bytes | str) -> ServerResponseFrame:
@@ -421,8 +421,10 @@ class _Utterance:
 
     async def close(self) -> None:
         """Stop sending and close the connection, whatever happened."""
-        await _stop(self._sender)
-        await self._connection.close()
+        try:
+            await stop(self._sender)
+        finally:
+            await self._connection.close()
 
 
 def _audio_packet(audio: bytes, sequence: int, *, last: bool) -> bytes:
@@ -430,10 +432,3 @@ def _audio_packet(audio: bytes, sequence: int, *, last: bool) -> bytes:
     return encode_sequenced_request(
         MessageType.AUDIO_ONLY_CLIENT_REQUEST, audio, sequence=sequence, last=last
     )
-
-
-async def _stop[T](task: asyncio.Future[T]) -> None:
-    if not task.done():
-        task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task

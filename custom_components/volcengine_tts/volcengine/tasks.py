@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 
-async def stop(task: asyncio.Task[None]) -> None:
+async def stop(task: asyncio.Future[Any]) -> None:
     """Cancel ``task`` and wait until it has finished.
 
     Its own outcome is dropped: its owner has already decided what the request
