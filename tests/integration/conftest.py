@@ -105,9 +105,9 @@ def setup_calls() -> Iterator[AsyncMock]:
 
 @pytest.fixture
 async def setup_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
-    """The config entry, set up."""
+    """The config entry, set up, its background checks done (they talk to the emulator too)."""
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     return config_entry
 
 

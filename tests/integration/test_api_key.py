@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 import pytest
+from homeassistant.components import stt
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY
 from homeassistant.core import HomeAssistant
@@ -369,3 +370,22 @@ async def test_reauth_cannot_switch_an_app_entry_to_another_entrys_key(
     assert result["reason"] == "already_configured"
     assert setup_entry.data[CONF_ACCESS_TOKEN] == DEFAULT_TOKEN
     assert CONF_API_KEY not in setup_entry.data
+
+
+async def test_the_background_recognition_check_starts_reauth_for_a_rejected_api_key(
+    hass: HomeAssistant, emulator: Emulator, api_key_entry: MockConfigEntry
+) -> None:
+    assert await hass.config_entries.async_setup(api_key_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert not list(api_key_entry.async_get_active_flows(hass, {"reauth"}))  # the right key passes
+    # The key is rotated in the console: the recognition upgrade still succeeds (45000010
+    # comes in the first answer), so only a check that waits for that answer notices.
+    emulator.config.accounts[DEFAULT_APP_ID] = Account(
+        DEFAULT_APP_ID, DEFAULT_TOKEN, api_key=ROTATED_KEY
+    )
+    recognition = stt.async_get_speech_to_text_entity(hass, "stt.volcengine_speech_to_text")
+    assert recognition is not None
+    await recognition._async_check_access()  # type: ignore[attr-defined]
+    await hass.async_block_till_done()
+    (flow,) = api_key_entry.async_get_active_flows(hass, {"reauth"})
+    assert flow["step_id"] == "reauth_confirm"

@@ -246,10 +246,52 @@ async def test_unknown_resource_id_is_refused(emulator: Emulator) -> None:
         await client(emulator, resource_id="seed-tts-1.0").check_access()
 
 
-async def test_check_access_opens_no_session(emulator: Emulator) -> None:
+async def test_check_access_sends_the_request_but_no_audio(emulator: Emulator) -> None:
     await client(emulator).check_access()
+    await emulator.wait_for_recognition_packets(1)
+    recognition = emulator.recognitions[0]
+    assert recognition.request["request"]["model_name"] == "bigmodel"
+    assert recognition.packet_sizes == [0]  # one empty last packet: nothing to bill
+
+
+async def test_check_access_with_a_wrong_api_key_is_an_authentication_error(
+    emulator: Emulator,
+) -> None:
+    recognizer = client(emulator, credentials=ApiKeyCredentials("not-a-key"))
+    with pytest.raises(AuthenticationError) as caught:
+        await recognizer.check_access()
+    assert caught.value.code == 45000010
+
+
+async def test_check_access_with_the_right_api_key_passes(emulator: Emulator) -> None:
+    await client(emulator, credentials=ApiKeyCredentials(DEFAULT_API_KEY)).check_access()
     await emulator.wait_for_recognitions(1)
-    assert emulator.recognitions[0].request == {}
+    assert emulator.recognitions[0].app_id == DEFAULT_APP_ID
+
+
+async def test_check_access_raises_the_services_first_error(emulator: Emulator) -> None:
+    emulator.faults = Faults(error_code=55000031, error_message="server busy")
+    with pytest.raises(RateLimitError):
+        await client(emulator).check_access()
+
+
+async def test_check_access_takes_no_audio_as_a_good_login() -> None:
+    no_audio = (
+        bytes.fromhex("11f01000") + (45000002).to_bytes(4) + (11).to_bytes(4) + b"empty audio"
+    )
+    await _check_access_with(_StubConnection(no_audio))
+
+
+async def test_check_access_waits_for_the_first_answer_no_longer_than_the_timeout() -> None:
+    with pytest.raises(VolcengineTimeoutError):
+        await _check_access_with(_SilentConnection(None))
+
+
+async def test_check_access_reads_a_refusal_after_the_server_closed() -> None:
+    refused = VolcengineConnectionError("The connection to Volcengine closed while sending")
+    invalid_key = bytes.fromhex("11f01000") + (45000010).to_bytes(4) + (7).to_bytes(4) + b"invalid"
+    with pytest.raises(AuthenticationError):
+        await _check_access_with(_StubConnection(invalid_key, send_error=refused))
 
 
 async def test_error_code_fault_raises_the_typed_error(emulator: Emulator) -> None:
@@ -459,8 +501,31 @@ class _StubConnection:
         assert self._answer is not None
         return self._answer
 
+    async def receive(self) -> bytes | str:
+        return await self.receive_unbounded()
+
     async def close(self) -> None:
         self.closed.set()
+
+
+class _SilentConnection(_StubConnection):
+    """Answers nothing: ``receive`` times out as the transport's would."""
+
+    async def receive(self) -> bytes | str:
+        raise VolcengineTimeoutError("Volcengine sent nothing for 10 s")
+
+
+async def _check_access_with(stub: _StubConnection) -> None:
+    recognizer = RecognitionClient(Credentials("app", "token"), endpoint="ws://127.0.0.1:9")
+
+    async def connect_stub() -> _StubConnection:
+        return stub
+
+    recognizer._connect = connect_stub  # type: ignore[assignment,method-assign]
+    try:
+        await recognizer.check_access()
+    finally:
+        assert stub.closed.is_set()  # closed whatever the answer
 
 
 async def _transcribe_with(stub: _StubConnection) -> list[Transcript]:

@@ -28,6 +28,7 @@ from typing import Any, Final
 from .errors import (
     InvalidInputError,
     ProtocolError,
+    VolcengineConnectionError,
     VolcengineError,
     VolcengineTimeoutError,
     error_from_server,
@@ -81,6 +82,8 @@ PACKET_MILLISECONDS: Final = 200
 """The documentation's best packet length for bidirectional streaming."""
 PACKET_BYTES: Final = SAMPLE_RATE * SAMPLE_BYTES * PACKET_MILLISECONDS // 1000
 FULL_REQUEST_SEQUENCE: Final = 1
+EMPTY_AUDIO_CODE: Final = 45000002
+"""The service's answer to a session without audio: it took the login and the request."""
 DEFAULT_MAX_AUDIO_SECONDS: Final = 60.0
 """Longest utterance accepted: Home Assistant's own voice commands end after 15 s."""
 
@@ -267,9 +270,24 @@ class RecognitionClient:
         self._closing: set[asyncio.Task[None]] = set()
 
     async def check_access(self) -> None:
-        """Open and close a connection: the handshake alone proves credentials and grant."""
+        """Log in and wait for the service's first answer, sending no audio (nothing billed).
+
+        The handshake alone proves little: a wrong ``X-Api-Key`` is let through the
+        upgrade and refused in the first answer frame (45000010). So the full request
+        goes out with an empty last packet, and the first frame decides: any result,
+        or "no audio" (45000002), means the login and the grant are good.
+        """
         connection = await self._connect()
-        await connection.close()
+        try:
+            await _send_login_probe(
+                connection, request_payload(RecognitionSettings(), uid=self._uid)
+            )
+            _server_response(await connection.receive(), connection.log_id)
+        except InvalidInputError as err:
+            if err.code != EMPTY_AUDIO_CODE:
+                raise
+        finally:
+            await connection.close()
 
     async def transcribe(
         self, audio: AsyncIterable[bytes], settings: RecognitionSettings
@@ -351,15 +369,7 @@ class _Utterance:
     async def _send(self, audio: AsyncIterable[bytes], request: dict[str, Any]) -> None:
         """Send the request, then each packet as soon as it is complete, then the last one."""
         connection = self._connection
-        payload = json.dumps(request, ensure_ascii=False).encode()
-        await connection.send(
-            encode_sequenced_request(
-                MessageType.FULL_CLIENT_REQUEST,
-                payload,
-                sequence=FULL_REQUEST_SEQUENCE,
-                serialization=Serialization.JSON,
-            )
-        )
+        await connection.send(_full_request(request))
         sequence = FULL_REQUEST_SEQUENCE
         packets = AudioPackets()
         async for chunk in audio:
@@ -397,27 +407,7 @@ class _Utterance:
             ) from err
         finally:
             await stop(receiving)
-        return self._response(message)
-
-    def _response(self, message: bytes | str) -> ServerResponseFrame:
-        log_id = self._connection.log_id
-        if isinstance(message, str):
-            raise error_from_text_frame(message, log_id=log_id)
-        try:
-            frame = decode_server_frame(message)
-        except ProtocolError as err:
-            err.log_id = log_id
-            raise
-        match frame:
-            case ServerResponseFrame():
-                return frame
-            case ErrorFrame(code=code, message=text):
-                raise error_from_server(code, text, log_id=log_id)
-            case _:
-                raise ProtocolError(
-                    f"Unexpected {type(frame).__name__} from the recognition service",
-                    log_id=log_id,
-                )
+        return _server_response(message, self._connection.log_id)
 
     async def close(self) -> None:
         """Stop sending and close the connection, whatever happened."""
@@ -425,6 +415,50 @@ class _Utterance:
             await stop(self._sender)
         finally:
             await self._connection.close()
+
+
+def _full_request(request: dict[str, Any]) -> bytes:
+    """Encode the full client request (frame 1): the audio format and the options."""
+    return encode_sequenced_request(
+        MessageType.FULL_CLIENT_REQUEST,
+        json.dumps(request, ensure_ascii=False).encode(),
+        sequence=FULL_REQUEST_SEQUENCE,
+        serialization=Serialization.JSON,
+    )
+
+
+async def _send_login_probe(connection: Connection, request: dict[str, Any]) -> None:
+    """Send the full request and an empty last packet: a session with no audio in it.
+
+    A server that refused the login right after the upgrade may have closed already;
+    then the send fails, and the refusal waiting in the socket is what the caller reads.
+    """
+    try:
+        await connection.send(_full_request(request))
+        await connection.send(_audio_packet(b"", FULL_REQUEST_SEQUENCE + 1, last=True))
+    except VolcengineConnectionError as err:
+        _LOGGER.debug("The login probe was not sent in full: %s", err)
+
+
+def _server_response(message: bytes | str, log_id: str | None) -> ServerResponseFrame:
+    """Decode one answer of the service; error frames raise their typed error."""
+    if isinstance(message, str):
+        raise error_from_text_frame(message, log_id=log_id)
+    try:
+        frame = decode_server_frame(message)
+    except ProtocolError as err:
+        err.log_id = log_id
+        raise
+    match frame:
+        case ServerResponseFrame():
+            return frame
+        case ErrorFrame(code=code, message=text):
+            raise error_from_server(code, text, log_id=log_id)
+        case _:
+            raise ProtocolError(
+                f"Unexpected {type(frame).__name__} from the recognition service",
+                log_id=log_id,
+            )
 
 
 def _audio_packet(audio: bytes, sequence: int, *, last: bool) -> bytes:
