@@ -6,6 +6,7 @@ might do besides (late events, odd frames, dropped connections).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -19,6 +20,7 @@ from custom_components.volcengine_tts.volcengine import (
     TransientServerError,
     VoiceSettings,
     VolcengineConnectionError,
+    VolcengineTimeoutError,
 )
 from custom_components.volcengine_tts.volcengine.bidirection import (
     BidirectionalConnection,
@@ -55,14 +57,14 @@ async def _started(websocket: ServerConnection) -> None:
     await websocket.send(_event(Event.CONNECTION_STARTED, connection_id="c1"))
 
 
-async def _open(url: str) -> BidirectionalConnection:
+async def _open(url: str, *, receive_timeout: float = 5) -> BidirectionalConnection:
     return await BidirectionalConnection.open(
         Credentials("app", "token"),
         endpoint=url,
         resource_id="seed-tts-1.0",
         ssl_context=None,
         connect_timeout=5,
-        receive_timeout=5,
+        receive_timeout=receive_timeout,
     )
 
 
@@ -297,3 +299,81 @@ def test_the_service_markdown_filter_travels_in_additions(
     req_params = session.payload(Event.START_SESSION)["req_params"]
     # A JSON string, as documented; despite its name, ``true`` switches the filter on.
     assert (json.loads(req_params["additions"]) if "additions" in req_params else None) == additions
+
+
+SHORT_TIMEOUT = 0.05
+GUARD = 5.0
+"""Bounds a test whose client would otherwise wait for ever (the defect it checks)."""
+
+
+async def _started_session(websocket: ServerConnection) -> str:
+    await _started(websocket)
+    session = _session_id(await websocket.recv())  # StartSession
+    await websocket.send(_event(Event.SESSION_STARTED, session_id=session))
+    return session
+
+
+async def test_a_server_silent_on_a_complete_sentence_times_out(
+    scripted: Callable[[Script], Awaitable[str]],
+) -> None:
+    async def script(websocket: ServerConnection) -> None:
+        await _started_session(websocket)
+        await websocket.recv()  # TaskRequest, never answered
+        await websocket.wait_closed()
+
+    connection = await _open(await scripted(script), receive_timeout=SHORT_TIMEOUT)
+    session = await connection.begin_session(SETTINGS)
+    await session.wait_started()
+    await session.send_text("这句话说完了。")
+    with pytest.raises(VolcengineTimeoutError):
+        async with asyncio.timeout(GUARD):
+            await anext(session.audio())
+    await connection.close()
+
+
+async def test_a_sentence_end_for_earlier_text_leaves_newer_text_owed(
+    scripted: Callable[[Script], Awaitable[str]],
+) -> None:
+    async def script(websocket: ServerConnection) -> None:
+        session = await _started_session(websocket)
+        await websocket.recv()  # TaskRequest 1
+        await websocket.send(_event(Event.TTS_SENTENCE_START, session_id=session))
+        await websocket.send(
+            encode_server_event(Event.TTS_RESPONSE, b"one", session_id=session, audio=True)
+        )
+        await websocket.recv()  # TaskRequest 2, sent after sentence 1 started
+        await websocket.send(_event(Event.TTS_SENTENCE_END, session_id=session))
+        await websocket.wait_closed()  # sentence 2 is never spoken: a stall
+
+    connection = await _open(await scripted(script), receive_timeout=SHORT_TIMEOUT)
+    session = await connection.begin_session(SETTINGS)
+    await session.wait_started()
+    await session.send_text("第一句。")
+    audio = session.audio()
+    assert await anext(audio) == b"one"
+    await session.send_text("第二句。")
+    with pytest.raises(VolcengineTimeoutError):
+        async with asyncio.timeout(GUARD):
+            await anext(audio)
+    await connection.close()
+
+
+async def test_text_without_a_sentence_end_is_owed_no_answer(
+    scripted: Callable[[Script], Awaitable[str]],
+) -> None:
+    async def script(websocket: ServerConnection) -> None:
+        await _started_session(websocket)
+        await websocket.recv()  # a long clause: the service waits for its terminator
+        await websocket.wait_closed()
+
+    connection = await _open(await scripted(script), receive_timeout=SHORT_TIMEOUT)
+    session = await connection.begin_session(SETTINGS)
+    await session.wait_started()
+    await session.send_text("一二三四五六七八九十" * 6 + "，")
+    waiting = asyncio.ensure_future(anext(session.audio()))
+    # The service's silence is right here: the reader waits, it does not time out.
+    done, _ = await asyncio.wait({waiting}, timeout=SHORT_TIMEOUT * 4)
+    assert not done
+    waiting.cancel()
+    await asyncio.wait({waiting})
+    connection.abort()

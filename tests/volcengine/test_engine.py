@@ -369,3 +369,32 @@ async def test_a_whole_text_is_stripped_of_markdown_unless_asked_not_to(
     finally:
         await engine.close()
     assert [session for session in emulator.sessions if session.texts][-1].texts == [sent]
+
+
+async def test_a_writer_pausing_after_a_long_clause_is_no_stall(emulator: Emulator) -> None:
+    receive_timeout = 0.05
+    engine = _engine(emulator, receive_timeout=receive_timeout)
+    first = "第一句话说完了。"
+    clause = "一二三四五六七八九十" * 6 + "，"  # released early (60 characters) without an end
+    first_spoken = asyncio.Event()
+
+    async def reply() -> AsyncIterator[str]:
+        yield first
+        await first_spoken.wait()
+        yield clause
+        # The scenario itself, not a synchronisation: the LLM pauses (a tool call)
+        # for longer than the receive timeout while the service rightly says nothing.
+        await asyncio.sleep(receive_timeout * 6)
+        yield "最后一句。"
+
+    audio = b""
+    try:
+        async for chunk in engine.stream(reply(), SETTINGS):
+            audio += chunk
+            if audio == _expected([first]):
+                first_spoken.set()
+    finally:
+        await engine.close()
+    assert audio == _expected([first, clause + "最后一句。"])
+    (spoken,) = [session for session in emulator.sessions if session.texts]
+    assert "".join(spoken.texts) == first + clause + "最后一句。"  # one session, no retry

@@ -11,6 +11,7 @@ from custom_components.volcengine_tts.volcengine.text import (
     SPEAK_AFTER_CHARS,
     SentenceSplitter,
     byte_length,
+    ends_sentence,
     is_speakable,
     pack,
     pack_gradually,
@@ -220,3 +221,21 @@ def test_pieces_joined_are_the_text_fed() -> None:
 
 def test_what_is_left_at_the_end_goes_with_the_last_sentence() -> None:
     assert _as_fed(["Ask Mr. "]) == [[], ["Ask Mr. "]]
+
+
+@pytest.mark.parametrize(
+    ("piece", "ends"),
+    [
+        ("第一句话说完了。", True),
+        ("他说：“好的。”", True),
+        ("Hello there. ", True),
+        ("列表\n", True),
+        ("一二三四五六七八九十，", False),  # a long clause released early
+        ("cut at the byte cap", False),
+        ("", False),
+    ],
+)
+def test_ends_sentence_tells_a_finished_sentence_from_a_released_clause(
+    piece: str, ends: bool
+) -> None:
+    assert ends_sentence(piece) is ends

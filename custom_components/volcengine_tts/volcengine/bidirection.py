@@ -31,6 +31,7 @@ from .errors import (
 )
 from .frames import ErrorFrame, Event, EventFrame, decode_server_frame, encode_event
 from .models import AudioEncoding, ServiceCredentials, VoiceSettings, auth_headers
+from .text import ends_sentence
 from .transport import Connection, build_url, connect, verified_ssl_context
 
 _LOGGER = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ class _Owed(enum.Enum):
     START = enum.auto()
     """StartSession: SessionStarted."""
     TEXT = enum.auto()
-    """TaskRequests: a sentence's end."""
+    """TaskRequests whose text ends a sentence: that sentence's end."""
     END = enum.auto()
     """FinishSession or CancelSession: the session's last event."""
 
@@ -307,6 +308,13 @@ class BidirectionalSession:
         self.characters_sent = 0
         self._unanswered: set[_Owed] = {_Owed.START}
         """What we sent that the server has not answered yet."""
+        self._requests_sent = 0
+        """TaskRequests sent so far; they are numbered from 1 in this order."""
+        self._owed_through = 0
+        """The last TaskRequest whose text ends a sentence: the server owes it speech."""
+        self._speaking_through = 0
+        """TaskRequests sent when the sentence being spoken started (TTSSentenceStart)."""
+        self._sentence_started = False
 
     def payload(self, event: Event, text: str | None = None) -> dict[str, Any]:
         """Build a StartSession / TaskRequest payload with this session's settings."""
@@ -362,8 +370,15 @@ class BidirectionalSession:
                 _LOGGER.debug("Ignoring event %s before SessionStarted", frame.event)
 
     async def send_text(self, text: str) -> None:
-        """Send one piece of text (TaskRequest); the server cuts it into sentences."""
-        self._owe(_Owed.TEXT)
+        """Send one piece of text (TaskRequest); the server cuts it into sentences.
+
+        Only text that ends a sentence is owed an answer: the rest of a sentence
+        (a long clause released early) waits in the server for its terminator.
+        """
+        self._requests_sent += 1
+        if ends_sentence(text):
+            self._owed_through = self._requests_sent
+            self._owe(_Owed.TEXT)
         self.characters_sent += len(text)
         await self._connection.send(
             encode_event(
@@ -391,8 +406,11 @@ class BidirectionalSession:
             if frame.event == Event.TTS_RESPONSE:
                 if frame.payload:
                     yield frame.payload
+            elif frame.event == Event.TTS_SENTENCE_START:
+                self._sentence_started = True
+                self._speaking_through = self._requests_sent
             elif frame.event == Event.TTS_SENTENCE_END:
-                self._answered(_Owed.TEXT)
+                self._sentence_answered()
             elif frame.event in _SESSION_ENDINGS:
                 self._end(frame)
             else:
@@ -431,11 +449,21 @@ class BidirectionalSession:
     def _answered(self, owed: _Owed) -> None:
         """Note an answer; with nothing left unanswered, silence is no longer a stall.
 
-        A sentence's end answers all text sent so far: the server may join
-        our pieces into one sentence or cut one piece into several.
+        A sentence's end answers all text sent before that sentence started:
+        the server may join our pieces into one sentence or cut one into several.
         """
         self._unanswered.discard(owed)
         self._connection.expect_reply(bool(self._unanswered))
+
+    def _sentence_answered(self) -> None:
+        """Note a sentence's end: it answers text sent before it started, not text sent since.
+
+        A server that sends no TTSSentenceStart is taken to have answered all text so far.
+        """
+        answered_through = self._speaking_through if self._sentence_started else self._requests_sent
+        self._sentence_started = False
+        if self._owed_through <= answered_through:
+            self._answered(_Owed.TEXT)
 
     async def _next_own_event(self) -> EventFrame:
         """Receive events, skipping late ones of earlier sessions on this connection."""

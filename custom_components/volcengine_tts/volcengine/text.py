@@ -177,6 +177,16 @@ class SentenceSplitter:
         return released
 
 
+def ends_sentence(piece: str) -> bool:
+    """Whether ``piece`` ends a sentence, so the service speaks it without waiting for more.
+
+    The splitter also releases text with no end (a long clause, a cut at the byte cap);
+    the service holds such text until a terminator arrives, so its silence is no stall.
+    """
+    tail = piece.rstrip(" \t" + "".join(CLOSERS))
+    return bool(tail) and (tail[-1] in HARD_ENDS or tail[-1] == ".")
+
+
 def sentence_end(text: str, *, final: bool) -> int | None:
     """Where the first certain sentence of ``text`` ends (after its closers), if anywhere."""
     for index, character in enumerate(text):
