@@ -20,7 +20,8 @@ from custom_components.volcengine_tts.volcengine.bidirection import (
     BidirectionalConnection,
     BidirectionalSession,
 )
-from custom_components.volcengine_tts.volcengine.pool import PoolClosedError, QueueTimeoutError
+from custom_components.volcengine_tts.volcengine.errors import QueueTimeoutError
+from custom_components.volcengine_tts.volcengine.pool import PoolClosedError
 from custom_components.volcengine_tts.volcengine.transport import Connection
 from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Emulator, render_audio
 from tests.cancellation import sweep_cancellations

@@ -128,6 +128,18 @@ class TextSourceCancelledError(VolcengineError):
     """
 
 
+class QueueFullError(RateLimitError):
+    """More requests are waiting than the queue holds."""
+
+    retryable = False
+
+
+class QueueTimeoutError(VolcengineTimeoutError):
+    """A request waited its whole queue timeout for a connection (or a slot): don't wait again."""
+
+    retryable = False
+
+
 class InvalidEndpointError(VolcengineError, ValueError):
     """The configured service endpoint is not acceptable (e.g. not ``wss://``)."""
 

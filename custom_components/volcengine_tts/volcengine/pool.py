@@ -25,28 +25,16 @@ from typing import Any, NoReturn
 
 from .bidirection import BidirectionalConnection, BidirectionalSession
 from .errors import (
-    RateLimitError,
+    QueueFullError,
+    QueueTimeoutError,
     VolcengineConnectionError,
     VolcengineError,
-    VolcengineTimeoutError,
 )
 from .models import VoiceSettings
 
 _LOGGER = logging.getLogger(__name__)
 
 type ConnectionFactory = Callable[[str], Awaitable[BidirectionalConnection]]
-
-
-class QueueFullError(RateLimitError):
-    """More requests are waiting than the queue holds."""
-
-    retryable = False
-
-
-class QueueTimeoutError(VolcengineTimeoutError):
-    """A request waited its whole queue timeout for a connection: don't wait again."""
-
-    retryable = False
 
 
 class PoolClosedError(VolcengineConnectionError):

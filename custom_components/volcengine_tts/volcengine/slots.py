@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from .pool import QueueFullError, QueueTimeoutError
+from .errors import QueueFullError, QueueTimeoutError
 
 
 class RequestSlots:
