@@ -53,6 +53,7 @@ class ApiKeyCredentials:
         return (self.api_key,) if self.api_key else ()
 
 
+# Either way of logging in; the v3 client takes both, the v1 client only ``Credentials``.
 type ServiceCredentials = Credentials | ApiKeyCredentials
 
 
@@ -63,9 +64,6 @@ def auth_headers(credentials: ServiceCredentials) -> dict[str, str]:
             return {"X-Api-Key": api_key}
         case Credentials(app_id=app_id, access_token=token):
             return {"X-Api-App-Key": app_id, "X-Api-Access-Key": token}
-
-
-"""Either way of logging in; the v3 client takes both, the v1 client only ``Credentials``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
