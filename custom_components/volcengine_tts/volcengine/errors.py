@@ -297,13 +297,17 @@ def _handshake_error_class(status: int) -> tuple[type[VolcengineError], str]:
     )
 
 
+REDACTED: Final = "**REDACTED**"
+"""What a secret is replaced with, in errors here and in the transport's logs."""
+
+
 def redact(error: VolcengineError, secrets: tuple[str, ...]) -> None:
     """Scrub secrets from an error's texts in place: servers may echo a request back."""
     for attribute in ("message", "server_message"):
         value = getattr(error, attribute)
         if value:
             for secret in secrets:
-                value = value.replace(secret, "**REDACTED**")
+                value = value.replace(secret, REDACTED)
             setattr(error, attribute, value)
 
 

@@ -25,6 +25,7 @@ from websockets.frames import Frame
 from websockets.protocol import State
 
 from .errors import (
+    REDACTED,
     InvalidEndpointError,
     VolcengineConnectionError,
     VolcengineTimeoutError,
@@ -41,7 +42,6 @@ declared stalled (see :meth:`Connection.expect_reply`)."""
 MAX_MESSAGE_BYTES: Final = 16 * 1024 * 1024
 """A ``query`` answer carries all the audio of up to 1024 bytes of text in one message."""
 CLOSE_TIMEOUT: Final = 2.0
-REDACTED: Final = "**REDACTED**"
 SENSITIVE_HEADERS: Final = frozenset(
     {"authorization", "x-api-access-key", "x-api-app-key", "x-api-app-id", "x-api-key"}
 )
