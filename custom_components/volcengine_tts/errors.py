@@ -22,6 +22,7 @@ from .volcengine import (
     ProtocolError,
     QuotaExhaustedError,
     RateLimitError,
+    TextSourceCancelledError,
     TextStalledError,
     TransientServerError,
     UnknownVoiceError,
@@ -46,6 +47,7 @@ _TRANSLATION_KEYS: Final[tuple[tuple[type[VolcengineError], str], ...]] = (
     (RateLimitError, "rate_limited"),
     (TransientServerError, "service_unavailable"),
     (TextStalledError, "text_stalled"),
+    (TextSourceCancelledError, "text_stalled"),  # the text stopped arriving, too
     (VolcengineTimeoutError, "timeout"),
     (VolcengineConnectionError, "cannot_connect"),
     (ProtocolError, "protocol_error"),
