@@ -173,7 +173,7 @@ async def test_an_api_key_entry_speaks(
     hass: HomeAssistant, api_key_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert await hass.config_entries.async_setup(api_key_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
     extension, audio = await entity.async_get_tts_audio("你好", "zh-CN", entity.default_options)
     assert extension == "mp3"
@@ -208,7 +208,7 @@ async def test_a_rejected_api_key_starts_reauth_and_a_new_key_fixes_it(
         DEFAULT_APP_ID, DEFAULT_TOKEN, api_key=ROTATED_KEY
     )
     assert not await hass.config_entries.async_setup(api_key_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert api_key_entry.state is ConfigEntryState.SETUP_ERROR
     assert "45000010" in (api_key_entry.reason or "")
     (flow,) = api_key_entry.async_get_active_flows(hass, {"reauth"})
@@ -263,7 +263,7 @@ async def test_reconfigure_keeps_the_api_key_when_left_empty(
     hass: HomeAssistant, emulator: Emulator, api_key_entry: MockConfigEntry
 ) -> None:
     assert await hass.config_entries.async_setup(api_key_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     result = await api_key_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -285,7 +285,7 @@ async def test_reconfigure_can_switch_from_the_api_key_to_app_id_and_token(
     hass: HomeAssistant, emulator: Emulator, api_key_entry: MockConfigEntry
 ) -> None:
     assert await hass.config_entries.async_setup(api_key_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     result = await api_key_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -315,7 +315,7 @@ async def test_diagnostics_redact_the_api_key(
     hass: HomeAssistant, api_key_entry: MockConfigEntry
 ) -> None:
     assert await hass.config_entries.async_setup(api_key_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     diagnostics = await async_get_config_entry_diagnostics(hass, api_key_entry)
     assert diagnostics["entry"]["data"][CONF_API_KEY] == "**REDACTED**"
     assert API_KEY not in json.dumps(diagnostics, default=str)

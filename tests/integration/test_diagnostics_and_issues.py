@@ -53,7 +53,7 @@ async def test_default_voice_not_granted_raises_a_repair_issue(
 ) -> None:
     _restrict(emulator, granted_voices=frozenset({"BV001_streaming"}))
     await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"voice_not_granted_{config_entry.entry_id}")
     assert issue is not None

@@ -446,7 +446,7 @@ async def test_fault_unresolvable_host(
         config_entry, data={**config_entry.data, CONF_ENDPOINT: UNRESOLVABLE}
     )
     assert not await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     # Retryable: Home Assistant tries again later, and says why in its own words.
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     assert config_entry.reason is not None
@@ -461,7 +461,7 @@ async def test_fault_unresolvable_host(
         config_entry, data={**config_entry.data, CONF_ENDPOINT: emulator.url}
     )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     status, body = await _speak_and_fetch(hass, hass_client, play_media_calls)
     assert status == HTTPStatus.OK
     assert body == COMPLETE

@@ -17,7 +17,7 @@ async def test_setup_and_unload(
     hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
 ) -> None:
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get("tts.volcengine_text_to_speech") is not None
     # test-before-setup: one short synthesis proved the credentials
@@ -35,7 +35,7 @@ async def test_rejected_token_starts_reauth(
         config_entry, data={**config_entry.data, CONF_ACCESS_TOKEN: "expired"}
     )
     await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
@@ -46,7 +46,7 @@ async def test_unavailable_service_retries_later(
 ) -> None:
     emulator.faults.handshake_status = 503
     await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
 
 
@@ -55,7 +55,7 @@ async def test_permanent_failure_is_a_setup_error(
 ) -> None:
     hass.config_entries.async_update_entry(config_entry, options={CONF_VOICE: "no_such_voice"})
     await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
     assert config_entry.reason is not None
 
@@ -67,7 +67,7 @@ async def test_refused_endpoint_is_a_setup_error(
         config_entry, data={**config_entry.data, CONF_ENDPOINT: "ws://example.com"}
     )
     await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
     assert synthesized(emulator) == []
 
@@ -95,7 +95,7 @@ async def test_version_1_entries_migrate_to_the_v1_protocol(
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.version == 2
     assert entry.data["protocol"] == "v1"
     assert entry.state is ConfigEntryState.LOADED
@@ -108,5 +108,5 @@ async def test_entries_from_a_future_version_are_refused(
     entry = MockConfigEntry(domain=DOMAIN, version=3, unique_id="x", data=entry_data)
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.MIGRATION_ERROR

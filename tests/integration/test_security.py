@@ -234,7 +234,7 @@ async def test_rejected_setup_leaks_nothing(
 ) -> None:
     emulator.config.accounts[APP_ID] = Account(APP_ID, ROTATED)
     assert not await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert config_entry.reason is not None
     for secret in SECRETS:
         assert secret not in config_entry.reason

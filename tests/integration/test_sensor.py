@@ -80,7 +80,7 @@ async def test_local_midnight_starts_a_new_day_but_not_a_new_month(
 ) -> None:
     freezer.move_to("2026-12-14 23:59:00+08:00")
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     await _speak(hass, "洗衣机洗好了")
     freezer.move_to("2026-12-14 23:59:59+08:00")
     async_fire_time_changed(hass)
@@ -101,7 +101,7 @@ async def test_the_first_of_the_month_starts_a_new_month(
 ) -> None:
     freezer.move_to("2026-12-31 23:59:00+08:00")
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     await _speak(hass, "洗衣机洗好了")
     freezer.move_to("2027-01-01 00:00:00+08:00")
     async_fire_time_changed(hass)
@@ -127,7 +127,7 @@ async def test_counts_survive_a_restart(hass: HomeAssistant, config_entry: MockC
         ],
     )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert _value(hass, TODAY) == 120 + VALIDATION
     assert _value(hass, MONTH) == 4000 + VALIDATION
 
@@ -139,7 +139,7 @@ async def test_a_count_from_an_ended_period_is_not_restored(
         hass, [_saved(TODAY, 120, "2020-01-01"), _saved(MONTH, 4000, "2020-01")]
     )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert _value(hass, TODAY) == VALIDATION
     assert _value(hass, MONTH) == VALIDATION
 
@@ -151,7 +151,7 @@ async def test_saved_data_that_is_not_a_count_is_ignored(
         hass, [(State(TODAY, "12"), {"native_value": "12", "native_unit_of_measurement": None})]
     )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert _value(hass, TODAY) == VALIDATION
 
 
@@ -193,7 +193,7 @@ async def test_a_nearly_used_monthly_budget_raises_a_repair_issue_until_the_mont
         config_entry, options={CONF_VOICE: VOICE, "monthly_budget": 10}
     )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     issue_id = f"monthly_budget_{config_entry.entry_id}"
     await _speak(hass, "洗衣机洗好了")  # 8 of 10: below 90 %
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None

@@ -268,7 +268,7 @@ async def _set_up_with(
         config_entry, options={**config_entry.options, STT_OPTIONS: stt_options}
     )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_speech_to_text_can_be_turned_off(

@@ -40,7 +40,7 @@ async def _set_up_with_options(hass: HomeAssistant, entry: MockConfigEntry, **op
     """Set the entry up with these options instead of the fixture's defaults."""
     hass.config_entries.async_update_entry(entry, options=options)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def _speak(
