@@ -47,7 +47,7 @@ _TRANSLATION_KEYS: Final[tuple[tuple[type[VolcengineError], str], ...]] = (
     (RateLimitError, "rate_limited"),
     (TransientServerError, "service_unavailable"),
     (TextStalledError, "text_stalled"),
-    (TextSourceCancelledError, "text_stalled"),  # the text stopped arriving, too
+    (TextSourceCancelledError, "text_interrupted"),
     (VolcengineTimeoutError, "timeout"),
     (VolcengineConnectionError, "cannot_connect"),
     (ProtocolError, "protocol_error"),
