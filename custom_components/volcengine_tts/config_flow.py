@@ -52,25 +52,22 @@ from .const import (
 )
 from .form import (
     number_selector,
+    voice_errors,
     voice_fields,
     voice_selector,
+    voice_values,
 )
 from .options import (
     ATTR_EMOTION,
-    ATTR_EMOTION_SCALE,
     ATTR_FILTER_MARKDOWN,
     ATTR_FORMAT,
-    ATTR_PITCH,
     ATTR_SAMPLE_RATE,
-    ATTR_SPEED,
-    ATTR_VOLUME,
     DEFAULT_FORMAT,
     DEFAULTS,
 )
 from .recognition_options import STT_SECTION, clean_stt_options, stt_options, stt_section
 from .subentry_flow import VoicePresetFlow
 from .validation import vol
-from .voices import voice_by_id
 from .volcengine import (
     RESOURCE_IDS,
 )
@@ -355,27 +352,14 @@ def _clean_options(
         )
     )
     options: dict[str, Any] = {
-        CONF_VOICE: str(user_input[CONF_VOICE]).strip(),
-        ATTR_SPEED: float(user_input[ATTR_SPEED]),
-        ATTR_VOLUME: float(user_input[ATTR_VOLUME]),
-        ATTR_PITCH: int(user_input[ATTR_PITCH]),
-        ATTR_EMOTION_SCALE: int(user_input[ATTR_EMOTION_SCALE]),
-        ATTR_FORMAT: user_input[ATTR_FORMAT],
-        ATTR_SAMPLE_RATE: int(user_input[ATTR_SAMPLE_RATE]),
+        **voice_values(user_input),
         ATTR_FILTER_MARKDOWN: bool(user_input.get(ATTR_FILTER_MARKDOWN, True)),
         CONF_CUSTOM_VOICES: custom,
         CONF_MAX_CONCURRENCY: int(user_input[CONF_MAX_CONCURRENCY]),
         CONF_MONTHLY_BUDGET: int(user_input.get(CONF_MONTHLY_BUDGET) or 0),
         STT_SECTION: clean_stt_options(user_input.get(STT_SECTION, stt_options(current))),
     }
-    errors: dict[str, str] = {}
-    if emotion := str(user_input.get(ATTR_EMOTION) or "").strip():
-        options[ATTR_EMOTION] = emotion
-        voice = voice_by_id(options[CONF_VOICE])
-        if voice is not None and emotion not in voice.emotions:
-            errors[ATTR_EMOTION] = "emotion_not_supported"
-    if not options[CONF_VOICE]:
-        errors[CONF_VOICE] = "voice_required"
+    errors = voice_errors(options[CONF_VOICE], emotion=options.get(ATTR_EMOTION), context=None)
     return options, errors
 
 

@@ -6,6 +6,7 @@ voice's emotion and context hint live here too, so every form answers alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from homeassistant.helpers.selector import (
@@ -53,6 +54,22 @@ def voice_fields(language: str, custom: list[str]) -> dict[vol.Marker, Any]:
         vol.Required(ATTR_FORMAT): format_selector(),
         vol.Required(ATTR_SAMPLE_RATE): sample_rate_selector(),
     }
+
+
+def voice_values(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Read what :func:`voice_fields` asked for, typed and trimmed (emotion when set)."""
+    values: dict[str, Any] = {
+        CONF_VOICE: str(user_input[CONF_VOICE]).strip(),
+        ATTR_SPEED: float(user_input[ATTR_SPEED]),
+        ATTR_VOLUME: float(user_input[ATTR_VOLUME]),
+        ATTR_PITCH: int(user_input[ATTR_PITCH]),
+        ATTR_EMOTION_SCALE: int(user_input[ATTR_EMOTION_SCALE]),
+        ATTR_FORMAT: user_input[ATTR_FORMAT],
+        ATTR_SAMPLE_RATE: int(user_input[ATTR_SAMPLE_RATE]),
+    }
+    if emotion := str(user_input.get(ATTR_EMOTION) or "").strip():
+        values[ATTR_EMOTION] = emotion
+    return values
 
 
 def number_selector(low: float, high: float, step: float, *, slider: bool = True) -> NumberSelector:

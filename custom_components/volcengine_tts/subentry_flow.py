@@ -20,16 +20,13 @@ from .const import CONF_CUSTOM_VOICES, CONF_VOICE, DEFAULT_VOICE
 from .form import (
     voice_errors,
     voice_fields,
+    voice_values,
 )
 from .options import (
     ATTR_CONTEXT_TEXTS,
     ATTR_EMOTION,
-    ATTR_EMOTION_SCALE,
     ATTR_FORMAT,
-    ATTR_PITCH,
     ATTR_SAMPLE_RATE,
-    ATTR_SPEED,
-    ATTR_VOLUME,
     DEFAULT_FORMAT,
     DEFAULTS,
     preset_options,
@@ -50,22 +47,11 @@ def _schema(language: str, custom: list[str]) -> vol.Schema:
 def preset_data(user_input: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, str]]:
     """Turn the form into a preset's title and data; return them with field errors."""
     name = str(user_input[CONF_NAME]).strip()
-    emotion = str(user_input.get(ATTR_EMOTION) or "").strip()
     context = str(user_input.get(ATTR_CONTEXT_TEXTS) or "").strip()
-    data: dict[str, Any] = {
-        CONF_VOICE: str(user_input[CONF_VOICE]).strip(),
-        ATTR_SPEED: float(user_input[ATTR_SPEED]),
-        ATTR_VOLUME: float(user_input[ATTR_VOLUME]),
-        ATTR_PITCH: int(user_input[ATTR_PITCH]),
-        ATTR_EMOTION_SCALE: int(user_input[ATTR_EMOTION_SCALE]),
-        ATTR_FORMAT: user_input[ATTR_FORMAT],
-        ATTR_SAMPLE_RATE: int(user_input[ATTR_SAMPLE_RATE]),
-    }
-    if emotion:
-        data[ATTR_EMOTION] = emotion
+    data = voice_values(user_input)
     if context:
         data[ATTR_CONTEXT_TEXTS] = [context]
-    errors = voice_errors(data[CONF_VOICE], emotion=emotion, context=context)
+    errors = voice_errors(data[CONF_VOICE], emotion=data.get(ATTR_EMOTION), context=context)
     if not name:
         errors[CONF_NAME] = "name_required"
     return name, data, errors
