@@ -27,12 +27,11 @@ from .errors import (
     VolcengineConnectionError,
     VolcengineError,
     error_from_server,
-    error_from_text_frame,
 )
-from .frames import ErrorFrame, Event, EventFrame, decode_server_frame, encode_event
+from .frames import Event, EventFrame, encode_event
 from .models import AudioEncoding, ServiceCredentials, VoiceSettings, auth_headers
 from .text import ends_sentence
-from .transport import Connection, build_url, connect, verified_ssl_context
+from .transport import Connection, build_url, connect, decode_message, verified_ssl_context
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -237,22 +236,10 @@ class BidirectionalConnection:
     async def receive_event(self) -> EventFrame:
         """Receive the next event; errors sent by the server raise."""
         try:
-            message = await self._connection.receive()
+            frame = decode_message(await self._connection.receive(), self.log_id)
         except VolcengineError:
             self._broken = True
             raise
-        if isinstance(message, str):
-            self._broken = True
-            raise error_from_text_frame(message, log_id=self.log_id)
-        try:
-            frame = decode_server_frame(message)
-        except ProtocolError as err:
-            self._broken = True
-            err.log_id = self.log_id
-            raise
-        if isinstance(frame, ErrorFrame):
-            self._broken = True
-            raise error_from_server(frame.code, frame.message, log_id=self.log_id)
         if not isinstance(frame, EventFrame):
             self._broken = True
             raise ProtocolError(
@@ -501,12 +488,7 @@ _SESSION_ENDINGS: Final = frozenset(
 async def _expect_connection_started(connection: Connection) -> EventFrame:
     """Read until ConnectionStarted; ConnectionFailed and errors raise."""
     while True:
-        message = await connection.receive()
-        if isinstance(message, str):
-            raise error_from_text_frame(message, log_id=connection.log_id)
-        frame = decode_server_frame(message)
-        if isinstance(frame, ErrorFrame):
-            raise error_from_server(frame.code, frame.message, log_id=connection.log_id)
+        frame = decode_message(await connection.receive(), connection.log_id)
         if isinstance(frame, EventFrame):
             if frame.event == Event.CONNECTION_STARTED:
                 return frame

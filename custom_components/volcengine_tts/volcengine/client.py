@@ -19,20 +19,14 @@ from typing import Any, Final, Literal
 
 from .errors import (
     InvalidInputError,
-    ProtocolError,
     UnsupportedCredentialsError,
-    error_from_server,
-    error_from_text_frame,
 )
 from .frames import (
     AckFrame,
     AudioFrame,
     Compression,
-    ErrorFrame,
     FrontendFrame,
-    ServerFrame,
     ServerResponseFrame,
-    decode_server_frame,
     encode_full_client_request,
 )
 from .models import (
@@ -50,6 +44,7 @@ from .transport import (
     Connection,
     build_url,
     connect,
+    decode_message,
     verified_ssl_context,
 )
 
@@ -232,24 +227,11 @@ class V1Client:
     async def _next_audio_frame(self, connection: Connection) -> AudioFrame:
         """Return the next audio frame, skipping acknowledgements and side channels."""
         while True:
-            frame = await self._receive_frame(connection)
+            frame = decode_message(await connection.receive(), connection.log_id)
             match frame:
                 case AudioFrame():
                     return frame
-                case ErrorFrame(code=code, message=message):
-                    raise error_from_server(code, message, log_id=connection.log_id)
                 case AckFrame():
                     _LOGGER.debug("Request acknowledged (logid %s)", connection.log_id)
                 case FrontendFrame() | ServerResponseFrame():
                     _LOGGER.debug("Ignoring %s (logid %s)", type(frame).__name__, connection.log_id)
-
-    @staticmethod
-    async def _receive_frame(connection: Connection) -> ServerFrame:
-        message = await connection.receive()
-        if isinstance(message, str):
-            raise error_from_text_frame(message, log_id=connection.log_id)
-        try:
-            return decode_server_frame(message)
-        except ProtocolError as err:
-            err.log_id = connection.log_id
-            raise

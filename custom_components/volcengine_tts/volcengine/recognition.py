@@ -31,16 +31,12 @@ from .errors import (
     VolcengineConnectionError,
     VolcengineError,
     VolcengineTimeoutError,
-    error_from_server,
-    error_from_text_frame,
     json_object,
 )
 from .frames import (
-    ErrorFrame,
     MessageType,
     Serialization,
     ServerResponseFrame,
-    decode_server_frame,
     encode_sequenced_request,
 )
 from .models import ServiceCredentials, auth_headers
@@ -52,6 +48,7 @@ from .transport import (
     Connection,
     build_url,
     connect,
+    decode_message,
     verified_ssl_context,
 )
 
@@ -442,19 +439,10 @@ async def _send_login_probe(connection: Connection, request: dict[str, Any]) -> 
 
 def _server_response(message: bytes | str, log_id: str | None) -> ServerResponseFrame:
     """Decode one answer of the service; error frames raise their typed error."""
-    if isinstance(message, str):
-        raise error_from_text_frame(message, log_id=log_id)
-    try:
-        frame = decode_server_frame(message)
-    except ProtocolError as err:
-        err.log_id = log_id
-        raise
-    match frame:
-        case ServerResponseFrame():
+    match decode_message(message, log_id):
+        case ServerResponseFrame() as frame:
             return frame
-        case ErrorFrame(code=code, message=text):
-            raise error_from_server(code, text, log_id=log_id)
-        case _:
+        case frame:
             raise ProtocolError(
                 f"Unexpected {type(frame).__name__} from the recognition service",
                 log_id=log_id,

@@ -27,12 +27,36 @@ from websockets.protocol import State
 from .errors import (
     REDACTED,
     InvalidEndpointError,
+    ProtocolError,
     VolcengineConnectionError,
     VolcengineTimeoutError,
     error_from_handshake,
+    error_from_server,
+    error_from_text_frame,
 )
+from .frames import ErrorFrame, ServerFrame, decode_server_frame
 
 _LOGGER = logging.getLogger(__name__)
+
+
+def decode_message(message: bytes | str, log_id: str | None) -> ServerFrame:
+    """Decode one message of the service; what says something went wrong raises.
+
+    A text frame or an error frame becomes the typed error it describes, and a
+    frame that does not decode a ``ProtocolError``; each carries the
+    connection's ``X-Tt-Logid``. Shared by v1, v3 and recognition.
+    """
+    if isinstance(message, str):
+        raise error_from_text_frame(message, log_id=log_id)
+    try:
+        frame = decode_server_frame(message)
+    except ProtocolError as err:
+        err.log_id = log_id
+        raise
+    if isinstance(frame, ErrorFrame):
+        raise error_from_server(frame.code, frame.message, log_id=log_id)
+    return frame
+
 
 DEFAULT_ENDPOINT: Final = "wss://openspeech.bytedance.com"
 DEFAULT_CONNECT_TIMEOUT: Final = 10.0
