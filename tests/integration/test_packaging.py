@@ -42,6 +42,8 @@ def test_manifest_has_what_hacs_and_hassfest_require() -> None:
     assert manifest["documentation"].startswith("https://")
     assert manifest["config_flow"] is True
     assert manifest["requirements"] == [
+        "av>=13.1.0",
+        "markdown-it-py>=3.0.0",
         "regex>=2024.11.6",
         "sentence-stream>=1.2.0",
         "websockets>=15.0.1",
