@@ -5,7 +5,7 @@ once that sentence's audio has reached the listener. A sentence held back until 
 fragment would never be spoken: the writer would wait for it forever (here: until
 ``WRITER_PATIENCE`` runs out and the reply fails). So these tests show "spoken during the
 pause, not after it" without timing anything; the milliseconds come from
-``benchmarks/latency.py``.
+``benchmarks/latency/streaming.py``.
 """
 
 from __future__ import annotations
