@@ -50,6 +50,7 @@ from .issues import (
 from .options import audio_request, default_options
 from .recognition_options import async_remove_stt_entity, create_recognizer
 from .usage import UsageMeter
+from .voices import async_load_catalogue
 from .volcengine import (
     ApiKeyCredentials,
     AuthenticationError,
@@ -141,6 +142,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -
     """Set up Volcengine TTS from a config entry, checking that it works first."""
     engine: SynthesisEngine | None = None
     usage = UsageMeter(dt_util.now())
+    await async_load_catalogue(hass)  # the entities' voice lists are synchronous
     try:
         engine = create_engine(entry.data, entry.options, usage)
         await async_validate(engine, entry.options)

@@ -68,6 +68,7 @@ from .options import (
 from .recognition_options import STT_SECTION, clean_stt_options, stt_options, stt_section
 from .subentry_flow import VoicePresetFlow
 from .validation import vol
+from .voices import async_load_catalogue
 from .volcengine import (
     RESOURCE_IDS,
 )
@@ -225,6 +226,7 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the app's credentials and test them before creating the entry."""
+        await async_load_catalogue(self.hass)  # the form lists voices by name
         errors: dict[str, str] = {}
         if user_input is not None:
             login = _login(user_input, {})
@@ -372,6 +374,7 @@ class VolcengineOptionsFlow(OptionsFlowWithReload):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the defaults; save them (the entry reloads, changing HA's cache key)."""
+        await async_load_catalogue(self.hass)  # the entry may not be loaded
         errors: dict[str, str] = {}
         if user_input is not None:
             options, errors = _clean_options(user_input, self.config_entry.options)

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 
 from . import VolcengineConfigEntry
 from .const import CONF_APP_ID, CONF_CUSTOM_VOICES
-from .voices import CATALOGUE
+from .voices import async_load_catalogue
 
 TO_REDACT = {CONF_APP_ID, CONF_ACCESS_TOKEN, CONF_API_KEY, "unique_id"}
 """The app id is redacted too: with a leaked token it is half of a login."""
@@ -20,13 +20,14 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: VolcengineConfigEntry
 ) -> dict[str, Any]:
     """Return the entry (redacted), voice counts, usage counters, the engine's state and errors."""
+    catalogue = await async_load_catalogue(hass)
     generations: dict[str, int] = {}
-    for voice in CATALOGUE:
+    for voice in catalogue.voices:
         generations[voice.generation] = generations.get(voice.generation, 0) + 1
     return {
         "entry": async_redact_data(entry.as_dict(), TO_REDACT),
         "voices": {
-            "catalogue": len(CATALOGUE),
+            "catalogue": len(catalogue.voices),
             "by_generation": generations,
             "custom": len(entry.options.get(CONF_CUSTOM_VOICES, [])),
         },

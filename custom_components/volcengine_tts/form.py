@@ -36,7 +36,7 @@ from .options import (
     VOLUME_RANGE,
 )
 from .validation import vol
-from .voices import CATALOGUE, custom_voice, display_name, voice_by_id
+from .voices import custom_voice, display_name, load_catalogue, voice_by_id
 
 CONTEXT_GENERATION: Final = "2.0"
 """Only 2.0 voices take a context hint (``additions.context_texts``)."""
@@ -80,7 +80,7 @@ def number_selector(low: float, high: float, step: float, *, slider: bool = True
 
 def voice_selector(language: str, custom: list[str]) -> SelectSelector:
     """Build a dropdown of voice names (custom voices last) that accepts any id typed in."""
-    voices = [*CATALOGUE, *(custom_voice(voice_id) for voice_id in custom)]
+    voices = [*load_catalogue().voices, *(custom_voice(voice_id) for voice_id in custom)]
     return SelectSelector(
         SelectSelectorConfig(
             options=[
@@ -95,7 +95,7 @@ def voice_selector(language: str, custom: list[str]) -> SelectSelector:
 
 def emotion_selector() -> SelectSelector:
     """Build a dropdown of every emotion some voice documents (any value may be typed)."""
-    emotions = sorted({emotion for voice in CATALOGUE for emotion in voice.emotions})
+    emotions = sorted({emotion for voice in load_catalogue().voices for emotion in voice.emotions})
     return SelectSelector(
         SelectSelectorConfig(options=emotions, custom_value=True, mode=SelectSelectorMode.DROPDOWN)
     )

@@ -9,14 +9,11 @@ import pytest
 from custom_components.volcengine_tts.const import DEFAULT_VOICE
 from custom_components.volcengine_tts.languages import SUPPORTED_LANGUAGES, primary_subtag
 from custom_components.volcengine_tts.voices import (
-    CATALOGUE,
-    CLASSIC_EMOTIONS,
-    LARGE_MODEL_EMOTIONS_EN,
-    LARGE_MODEL_EMOTIONS_ZH,
     VoiceInfo,
     custom_voice,
     display_name,
     generation_of,
+    load_catalogue,
     voice_by_id,
     voices_for_language,
 )
@@ -28,6 +25,11 @@ from custom_components.volcengine_tts.volcengine.bidirection import (
 )
 
 from .conftest import OTHER_VOICE, VOICE
+
+CATALOGUE = load_catalogue().voices
+LARGE_MODEL_EMOTIONS_ZH = load_catalogue().emotion_vocabularies["large_model_zh"]
+LARGE_MODEL_EMOTIONS_EN = load_catalogue().emotion_vocabularies["large_model_en"]
+CLASSIC_EMOTIONS = load_catalogue().emotion_vocabularies["classic"]
 
 PROTOCOL_NOTES_VOICES = (
     "zh_female_vv_uranus_bigtts",
