@@ -8,7 +8,8 @@ A throw-away ``hass`` serves the real frontend; the owner account is created thr
 the onboarding REST API, the rest happens in the browser: the login page,
 Settings → Devices & services → Add integration, the setup form (its collapsed
 connection section opened to type the endpoint of the local emulator), the options
-form's voice list, Media → Text-to-speech, whose audio is captured from the page's
+form's voice list (also saved as ``docs/images/voice-picker.png`` for the README),
+Media → Text-to-speech, whose audio is captured from the page's
 network traffic, then a voice preset added from the entry's page and heard the same
 way. Screenshots of every step land in ``tests/browser/artifacts/``.
 
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 ENABLE_VARIABLE: Final = "VOLCENGINE_BROWSER_TEST"
 CHROMIUM: Final = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS: Final = Path(__file__).resolve().parent / "artifacts"
+DOCS_SCREENSHOT: Final = Path(__file__).resolve().parents[2] / "docs/images/voice-picker.png"
+"""The voice picker as the README shows it, refreshed by every run."""
 CHROMIUM_FLAGS: Final = [
     "--no-sandbox",
     "--disable-gpu",
@@ -207,6 +210,7 @@ async def _see_voice_names(page: Page) -> None:
     # zh_female_cancan_mars_bigtts, the default voice, is 灿灿 ("Shiny" in English).
     await expect(page.get_by_text("Shiny", exact=True).first).to_be_visible()
     await _shot(page, "09-options-voice-names")
+    await page.screenshot(path=DOCS_SCREENSHOT)
     # The list's search finds voices by name: 灿灿 is "Cancan" in the other voices.
     search = "Search | Add custom item"  # its label, or since 2026.10 its placeholder
     await page.get_by_label(search).or_(page.get_by_placeholder(search)).first.fill("Cancan")
