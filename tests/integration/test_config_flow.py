@@ -70,7 +70,7 @@ async def test_user_step_creates_entry_after_a_real_synthesis(
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Volcengine"
+    assert result["title"] == "Volcengine (app …-app)"
     assert result["data"] == {
         CONF_APP_ID: DEFAULT_APP_ID,
         CONF_ACCESS_TOKEN: DEFAULT_TOKEN,
@@ -314,8 +314,9 @@ async def test_reauth_reloads_exactly_once(
     assert result["reason"] == "reauth_successful"
     assert setup_calls.await_count == 1
     assert setup_entry.state is ConfigEntryState.LOADED
-    # billed: the flow's check and the one set-up's check, nothing more
-    assert synthesized(emulator)[before:] == [(VOICE, VALIDATION_TEXT)] * 2
+    # billed: the flow's check, nothing more (set-up proves the login for free)
+    assert synthesized(emulator)[before:] == [(VOICE, VALIDATION_TEXT)]
+    assert setup_entry.runtime_data.usage.characters("month") == len(VALIDATION_TEXT)
 
 
 def _reconfigure_input(emulator: Emulator, **overrides: str) -> dict[str, Any]:
@@ -381,8 +382,9 @@ async def test_reconfigure_reloads_exactly_once(
     assert result["reason"] == "reconfigure_successful"
     assert setup_calls.await_count == 1
     assert setup_entry.state is ConfigEntryState.LOADED
-    assert synthesized(emulator)[before:] == [(VOICE, VALIDATION_TEXT)] * 2
-    assert len(emulator.requests) == 2  # both over v1, the new protocol
+    # the flow's check only: v1 has no free check, so set-up trusts what the flow proved
+    assert synthesized(emulator)[before:] == [(VOICE, VALIDATION_TEXT)]
+    assert len(emulator.requests) == 1  # over v1, the new protocol
 
 
 async def test_reconfigure_refuses_another_app(

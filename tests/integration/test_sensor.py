@@ -28,8 +28,6 @@ TODAY = "sensor.volcengine_characters_today"
 MONTH = "sensor.volcengine_characters_this_month"
 LAST_ERROR = "sensor.volcengine_last_error"
 TTS_ENTITY = "tts.volcengine_text_to_speech"
-VALIDATION = len("你好")
-"""Setting the entry up speaks this once, and it is billed too."""
 
 
 @pytest.fixture(autouse=True)
@@ -69,10 +67,10 @@ async def test_sensors_are_total_increasing_character_counts(
 async def test_speaking_counts_the_billed_characters(
     hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry, protocol: str
 ) -> None:
-    assert _value(hass, TODAY) == VALIDATION
+    assert _value(hass, TODAY) == 0
     await _speak(hass, "洗衣机洗好了")
-    assert _value(hass, TODAY) == VALIDATION + 6
-    assert _value(hass, MONTH) == VALIDATION + 6
+    assert _value(hass, TODAY) == 6
+    assert _value(hass, MONTH) == 6
 
 
 async def test_local_midnight_starts_a_new_day_but_not_a_new_month(
@@ -85,15 +83,15 @@ async def test_local_midnight_starts_a_new_day_but_not_a_new_month(
     freezer.move_to("2026-12-14 23:59:59+08:00")
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    assert _value(hass, TODAY) == VALIDATION + 6  # not midnight yet
+    assert _value(hass, TODAY) == 6  # not midnight yet
     freezer.move_to("2026-12-15 00:00:00+08:00")  # 16:00 UTC: local midnight, not UTC's
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert _value(hass, TODAY) == 0
-    assert _value(hass, MONTH) == VALIDATION + 6
+    assert _value(hass, MONTH) == 6
     async_fire_time_changed(hass)  # the same midnight again changes nothing
     await hass.async_block_till_done()
-    assert _value(hass, MONTH) == VALIDATION + 6
+    assert _value(hass, MONTH) == 6
 
 
 async def test_the_first_of_the_month_starts_a_new_month(
@@ -117,7 +115,9 @@ def _saved(entity_id: str, characters: int, period: str) -> tuple[State, dict[st
     )
 
 
-async def test_counts_survive_a_restart(hass: HomeAssistant, config_entry: MockConfigEntry) -> None:
+async def test_counts_the_0_2_sensors_saved_are_taken_over(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
     now = dt_util.now()
     mock_restore_cache_with_extra_data(
         hass,
@@ -128,8 +128,8 @@ async def test_counts_survive_a_restart(hass: HomeAssistant, config_entry: MockC
     )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert _value(hass, TODAY) == 120 + VALIDATION
-    assert _value(hass, MONTH) == 4000 + VALIDATION
+    assert _value(hass, TODAY) == 120
+    assert _value(hass, MONTH) == 4000
 
 
 async def test_a_count_from_an_ended_period_is_not_restored(
@@ -140,8 +140,8 @@ async def test_a_count_from_an_ended_period_is_not_restored(
     )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert _value(hass, TODAY) == VALIDATION
-    assert _value(hass, MONTH) == VALIDATION
+    assert _value(hass, TODAY) == 0
+    assert _value(hass, MONTH) == 0
 
 
 async def test_saved_data_that_is_not_a_count_is_ignored(
@@ -152,7 +152,7 @@ async def test_saved_data_that_is_not_a_count_is_ignored(
     )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert _value(hass, TODAY) == VALIDATION
+    assert _value(hass, TODAY) == 0
 
 
 async def test_a_failed_request_counts_nothing_and_shows_its_code(
@@ -163,11 +163,11 @@ async def test_a_failed_request_counts_nothing_and_shows_its_code(
     emulator.faults.error_message = "invalid params"
     with pytest.raises(HomeAssistantError):
         await _speak(hass, "洗衣机洗好了")
-    assert _value(hass, TODAY) == VALIDATION
+    assert _value(hass, TODAY) == 0
     state = hass.states.get(LAST_ERROR)
     assert state is not None
-    assert state.state == "45000001"
-    assert state.attributes["error"] == "InvalidInputError"
+    assert state.state == "invalid_input"
+    assert state.attributes["code"] == 45000001
     assert dt_util.parse_datetime(state.attributes["time"]) is not None
     assert "invalid params" not in repr(state.as_dict())
 
@@ -178,10 +178,10 @@ async def test_diagnostics_include_the_counters(
     await _speak(hass, "洗衣机洗好了")
     diagnostics = await async_get_config_entry_diagnostics(hass, setup_entry)
     usage = diagnostics["usage"]
-    assert usage["today"]["characters"] == VALIDATION + 6
+    assert usage["today"]["characters"] == 6
     assert usage["month"] == {
         "period": period_key("month", dt_util.now()),
-        "characters": VALIDATION + 6,
+        "characters": 6,
     }
     assert usage["last_error"] is None
 
@@ -195,14 +195,14 @@ async def test_a_nearly_used_monthly_budget_raises_a_repair_issue_until_the_mont
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     issue_id = f"monthly_budget_{config_entry.entry_id}"
-    await _speak(hass, "洗衣机洗好了")  # 8 of 10: below 90 %
+    await _speak(hass, "洗衣机洗好了")  # 6 of 10: below 90 %
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
-    await _speak(hass, "好的")  # 10 of 10
+    await _speak(hass, "我们到家了")  # 11 of 10
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.WARNING
     assert issue.translation_placeholders is not None
-    assert issue.translation_placeholders["used"] == "10"
+    assert issue.translation_placeholders["used"] == "11"
     assert issue.translation_placeholders["budget"] == "10"
     async_fire_time_changed(hass, dt_util.as_utc(_next_month(dt_util.now())))
     await hass.async_block_till_done()
