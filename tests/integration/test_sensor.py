@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.sensor import ATTR_STATE_CLASS, SensorStateClass
+from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
@@ -19,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.volcengine_tts.const import CONF_VOICE, DOMAIN
 from custom_components.volcengine_tts.diagnostics import async_get_config_entry_diagnostics
-from custom_components.volcengine_tts.usage import period_key
+from custom_components.volcengine_tts.usage import period_key, storage_key
 from emulator import Emulator
 
 from .conftest import VOICE
@@ -212,3 +215,74 @@ async def test_a_nearly_used_monthly_budget_raises_a_repair_issue_until_the_mont
 async def test_no_budget_no_issue(hass: HomeAssistant, setup_entry: MockConfigEntry) -> None:
     await _speak(hass, "洗衣机洗好了" * 10)
     assert not [issue for issue in ir.async_get(hass).issues.values() if issue.domain == DOMAIN]
+
+
+def _disable(hass: HomeAssistant, entity_id: str, disabled: bool) -> None:
+    er.async_get(hass).async_update_entity(
+        entity_id, disabled_by=er.RegistryEntryDisabler.USER if disabled else None
+    )
+
+
+async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_the_month_survives_its_sensor_switched_off_and_a_restart(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    """Issue 17.4: with the month sensor off, a restart used to start the month (and budget) at 0."""
+    await _speak(hass, "洗衣机洗好了")
+    _disable(hass, MONTH, disabled=True)
+    await _restart(hass, setup_entry)
+    assert hass.states.get(MONTH) is None
+    assert setup_entry.runtime_data.usage.characters("month") == 6
+    await _speak(hass, "好的")  # counted while the sensor is off
+
+    _disable(hass, MONTH, disabled=False)
+    await _restart(hass, setup_entry)
+    assert _value(hass, MONTH) == 8  # nothing lost while it was off
+    assert _value(hass, TODAY) == 8
+
+
+async def test_a_sensor_renamed_and_renamed_back_adds_nothing_twice(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    """Issue 17.4: each restore of a renamed sensor used to add the saved count again."""
+    mock_restore_cache_with_extra_data(
+        hass, [_saved(MONTH, 4000, period_key("month", dt_util.now()))]
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    registry = er.async_get(hass)
+    registry.async_update_entity(MONTH, new_entity_id="sensor.spent")
+    await hass.async_block_till_done()
+    registry.async_update_entity("sensor.spent", new_entity_id=MONTH)
+    await hass.async_block_till_done()
+    assert _value(hass, MONTH) == 4000
+    await _restart(hass, config_entry)
+    assert _value(hass, MONTH) == 4000  # the store has it now; the old state is not read again
+
+
+async def test_counts_are_saved_when_home_assistant_stops(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    """Home Assistant's final write saves what the debounce still held (no unload on stop)."""
+    await _speak(hass, "洗衣机洗好了")
+    key = storage_key(setup_entry.entry_id)
+    assert key not in hass_storage  # the debounced save has not run yet
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+    await hass.async_block_till_done()
+    assert hass_storage[key]["data"]["month"]["characters"] == 6
+
+
+async def test_the_usage_goes_with_the_entry(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    await _speak(hass, "洗衣机洗好了")
+    assert await hass.config_entries.async_unload(setup_entry.entry_id)
+    key = storage_key(setup_entry.entry_id)
+    assert hass_storage[key]["data"]["month"]["characters"] == 6  # saved on unload
+    assert await hass.config_entries.async_remove(setup_entry.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
