@@ -31,7 +31,7 @@ async def test_setup_and_unload(
 async def test_setup_proves_the_login_without_billing_a_character(
     hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
 ) -> None:
-    """Issue 17.2: a restart bills nothing; the check's connection waits warm for the first request."""
+    """Issue 17.2: a restart bills nothing; the check's connection is kept warm."""
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert synthesized(emulator) == []
@@ -176,7 +176,7 @@ async def test_version_1_entries_migrate_to_the_v1_protocol(
 async def test_entries_from_0_1_keep_speech_to_text_off(
     hass: HomeAssistant, emulator: Emulator, entry_data: dict[str, str]
 ) -> None:
-    """Issue 17.5: 0.1 knew no STT; an account without recognition got a repair it never asked for."""
+    """Issue 17.5: 0.1 knew no STT; an account without recognition got a repair it never wanted."""
     emulator.config.accounts[DEFAULT_APP_ID] = Account(
         DEFAULT_APP_ID, DEFAULT_TOKEN, resources=frozenset({"seed-tts-1.0"})
     )

@@ -231,7 +231,7 @@ async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 async def test_the_month_survives_its_sensor_switched_off_and_a_restart(
     hass: HomeAssistant, setup_entry: MockConfigEntry
 ) -> None:
-    """Issue 17.4: with the month sensor off, a restart used to start the month (and budget) at 0."""
+    """Issue 17.4: with the month sensor off, a restart used to start the month at 0"""
     await _speak(hass, "洗衣机洗好了")
     _disable(hass, MONTH, disabled=True)
     await _restart(hass, setup_entry)
