@@ -35,7 +35,7 @@ PATH = "/api/v1/tts/ws_binary"
             "wss://openspeech.bytedance.com/api/v3/tts/bidirection",
             f"wss://openspeech.bytedance.com{PATH}",
         ),
-        ("https://openspeech.bytedance.com/api/v1/tts", f"wss://openspeech.bytedance.com{PATH}"),
+        ("wss://openspeech.bytedance.com/api/v1/tts", f"wss://openspeech.bytedance.com{PATH}"),
         (
             "wss://openspeech.bytedance.com/api/v3/sauc/bigmodel_async/",
             f"wss://openspeech.bytedance.com{PATH}",

@@ -90,7 +90,7 @@ def service_address(endpoint: str) -> str:
 
     The one reading of an endpoint for every client (v1, v3, recognition): a
     bare host, ``wss://host``, or the full URL of any documented API (either
-    protocol, synthesis or recognition; ``https://`` taken as ``wss://``).
+    protocol, synthesis or recognition).
     Whatever else it carries (credentials, another path, a query) is refused.
     """
     text = endpoint.strip()
@@ -102,7 +102,7 @@ def service_address(endpoint: str) -> str:
     host = parts.hostname
     if not host:
         raise InvalidEndpointError(f"The endpoint {endpoint!r} has no host")
-    scheme = "wss" if parts.scheme == "https" else parts.scheme
+    scheme = parts.scheme
     if scheme == "ws":
         if not is_loopback(host):
             raise InvalidEndpointError(
