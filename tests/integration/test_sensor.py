@@ -286,3 +286,18 @@ async def test_the_usage_goes_with_the_entry(
     assert await hass.config_entries.async_remove(setup_entry.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage
+
+
+async def test_the_last_error_survives_a_restart(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    emulator.faults.error_code = 45000292
+    emulator.faults.error_message = "quota exceeded for types: tts_lifetime"
+    with pytest.raises(HomeAssistantError):
+        await _speak(hass, "洗衣机洗好了")
+    await _restart(hass, setup_entry)
+    state = hass.states.get(LAST_ERROR)
+    assert state is not None
+    assert state.state == "quota_exhausted"
+    assert state.attributes["code"] == 45000292
+    assert state.attributes["options"][-1] == "service_error"

@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from http import HTTPStatus
+from unittest.mock import patch
 
 import pytest
 from homeassistant.components import stt
@@ -433,3 +434,14 @@ async def test_an_utterance_past_the_cap_is_blamed_on_its_length(
     assert result == SpeechResult(None, SpeechResultState.ERROR)
     assert "longer than speech-to-text accepts" in caplog.text
     assert "did not answer in time" not in caplog.text
+
+
+async def test_an_unexpected_failure_is_still_an_error_result(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The entity's promise holds for a bug too: Assist gets ERROR, never an HTTP 500."""
+    recognizer = setup_entry.runtime_data.recognizer
+    assert recognizer is not None
+    with patch.object(recognizer, "recognize", side_effect=RuntimeError("a bug")):
+        assert await recognise(hass, speech()) == SpeechResult(None, SpeechResultState.ERROR)
+    assert "Speech recognition failed unexpectedly" in caplog.text
