@@ -57,10 +57,6 @@ class CharactersStoredData(SensorExtraStoredData):
 
     period: str
 
-    def as_dict(self) -> dict[str, Any]:
-        """Serialise for Home Assistant's restore-state store."""
-        return {**super().as_dict(), "period": self.period}
-
     @classmethod
     def from_dict(cls, restored: dict[str, Any]) -> CharactersStoredData | None:
         """Read a saved count; ``None`` when it is not one of ours."""
