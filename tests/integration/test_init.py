@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import pytest
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_ACCESS_TOKEN
@@ -10,6 +12,7 @@ from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.volcengine_tts.const import CONF_ENDPOINT, CONF_VOICE, DOMAIN
+from custom_components.volcengine_tts.volcengine import InvalidEndpointError
 from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Account, Emulator
 
 from .conftest import VOICE, change_options, synthesized
@@ -92,6 +95,21 @@ async def test_a_failed_setup_closes_what_it_opened(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
     await emulator.wait_for_open_connections(DEFAULT_APP_ID, 0)
+
+
+async def test_a_recogniser_refusing_its_endpoint_fails_setup_translated_and_closed(
+    hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
+) -> None:
+    """Issue 17.3: the recogniser's InvalidEndpointError escaped untranslated, engine left open."""
+    refusal = InvalidEndpointError("The endpoint must be a bare address")
+    with patch("custom_components.volcengine_tts.create_recognizer", side_effect=refusal):
+        await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert config_entry.reason is not None
+    assert config_entry.reason.startswith("The configured endpoint is not allowed")
+    await emulator.wait_for_open_connections(DEFAULT_APP_ID, 0)
+    assert synthesized(emulator) == []
 
 
 async def test_rejected_token_starts_reauth(
