@@ -154,7 +154,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -
     """
     usage_store = UsageStore(hass, entry.entry_id)
     usage = await usage_store.async_load(dt_util.now())
-    take_flow_usage(hass, entry.unique_id, usage)
     engine: SynthesisEngine | None = None
     recognizer: RecognitionEngine | None = None
     try:
@@ -179,6 +178,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -
         platforms=platforms,
     )
     entry.async_on_unload(usage_store.track(usage))
+    take_flow_usage(hass, entry.unique_id, usage)  # after track: saved like any change
     _watch_usage(hass, entry, usage)
     await hass.config_entries.async_forward_entry_setups(entry, platforms)
     return True
