@@ -115,6 +115,9 @@ class Account:
     """v3 resource ids this account has bought; ``None`` grants every known one."""
     api_key: str | None = None
     """The new console's API key (``X-Api-Key``, v3 only); ``None`` when it has none."""
+    character_quota: int | None = None
+    """Characters this account may have billed in all (a trial's lifetime quota, refilled
+    by buying more: replace the account with a larger one); ``None`` is unlimited."""
 
 
 def _default_accounts() -> dict[str, Account]:

@@ -68,9 +68,17 @@ class V3Code(IntEnum):
     TEXT_LIMIT_EXCEEDED = 40402003
     INVALID_API_KEY = 45000010
     """A wrong ``X-Api-Key``: the handshake succeeds, the first frame is refused."""
+    QUOTA_EXCEEDED = 45000292
+    """The account's character quota is used up."""
 
 
 CONCURRENCY_QUOTA_EXCEEDED: Final = "quota exceeded for types: concurrency"
+LIFETIME_QUOTA_EXCEEDED: Final = "quota exceeded for types: tts_lifetime"
+"""The documented "quota exceeded for types: xxx_lifetime" (trial used up); ``xxx`` filled in."""
+QUOTA_REFUSED_AT_START_SESSION: Final = True
+"""ASSUMPTION (the notes do not say when v3 refuses a used-up quota): at StartSession,
+with SessionFailed 45000292, before any text, like a voice the account lacks. False
+moves the refusal to the session's first TaskRequest."""
 SPEAKER_ACCESS_DENIED: Final = "speaker permission denied: get resource id: access denied"
 RESOURCE_MISMATCH: Final = "resource ID is mismatched with speaker related resource"
 INVALID_API_KEY: Final = "The API key or AK/SK in the request is missing or invalid."

@@ -156,6 +156,10 @@ class Emulator:
         """Return once ``count`` requests have arrived: tests synchronise on this, not on sleeps."""
         await self._state.wait_for_requests(count)
 
+    def billed(self, app_id: str) -> int:
+        """Characters the account ``app_id`` has been billed (finished v3 sessions)."""
+        return self._state.billed[app_id]
+
     @property
     def sessions(self) -> list[ReceivedSession]:
         """Every v3 session (and unidirectional request) received, in order.

@@ -62,6 +62,18 @@ class ServiceState:
     recognition_changed: asyncio.Event = field(default_factory=asyncio.Event)
     recognizing: Counter[str] = field(default_factory=Counter)
     """Recognition sessions in progress per app id (their own quota, apart from TTS's)."""
+    billed: Counter[str] = field(default_factory=Counter)
+    """Characters billed per app id: what finished v3 sessions reported as ``text_words``."""
+
+    def bill(self, app_id: str, characters: int) -> None:
+        """Count characters a finished synthesis cost the account."""
+        self.billed[app_id] += characters
+
+    def quota_used_up(self, app_id: str) -> bool:
+        """Whether the account has no characters left (``Account.character_quota``)."""
+        account = self.config.accounts.get(app_id)
+        quota = account.character_quota if account is not None else None
+        return quota is not None and self.billed[app_id] >= quota
 
     def record_recognition(self, recognition: ReceivedRecognition) -> None:
         """Remember a recognition session; it is updated in place as it runs."""

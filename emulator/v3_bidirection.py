@@ -15,7 +15,14 @@ from typing import Any, Final
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from .errors import CONCURRENCY_QUOTA_EXCEEDED, V3Code, V3Error, invalid_params
+from .errors import (
+    CONCURRENCY_QUOTA_EXCEEDED,
+    LIFETIME_QUOTA_EXCEEDED,
+    QUOTA_REFUSED_AT_START_SESSION,
+    V3Code,
+    V3Error,
+    invalid_params,
+)
 from .framing import ProtocolError
 from .sentences import SentenceBuffer
 from .state import Handshake, ServiceState, V3Link
@@ -161,6 +168,8 @@ class _BidirectionalConnection:
         )
         try:
             params = validate_session(frame.payload, self._identity, self._state.config)
+            if QUOTA_REFUSED_AT_START_SESSION:
+                self._check_quota()
         except V3Error as failure:
             self._state.update_session(index, status_code=failure.code)
             await self._send_session_event(Event.SESSION_FAILED, session_id, failure.payload())
@@ -170,6 +179,11 @@ class _BidirectionalConnection:
         await self._send_session_event(Event.SESSION_STARTED, session_id, {})
         streamer = SentenceStreamer(self._connection, self._state, session_id, params)
         session.task = asyncio.create_task(self._synthesize(session, streamer))
+
+    def _check_quota(self) -> None:
+        """Refuse a session of an account whose character quota is used up."""
+        if self._state.quota_used_up(self._identity.app_id):
+            raise V3Error(V3Code.QUOTA_EXCEEDED, LIFETIME_QUOTA_EXCEEDED)
 
     def _current(self, frame: ClientFrame) -> _Session | None:
         session = self._session
@@ -196,6 +210,12 @@ class _BidirectionalConnection:
         if not isinstance(text, str):
             await self._fail(session, invalid_params("req_params.text must be a string"))
             return
+        if not QUOTA_REFUSED_AT_START_SESSION and not session.characters:
+            try:
+                self._check_quota()
+            except V3Error as failure:
+                await self._fail(session, failure)
+                return
         self._state.sessions[session.record_index].texts.append(text)
         session.characters += len(text)
         # Busy from the first text on: a session begun ahead of need, still waiting for
@@ -280,6 +300,7 @@ class _BidirectionalConnection:
                     await self._connection.close()
                     return
             self._end(session, finished=True, status_code=V3Code.OK.value)
+            self._state.bill(self._identity.app_id, session.characters)
             payload: dict[str, Any] = dict(OK_PAYLOAD)
             if self._identity.wants_usage:
                 payload["usage"] = {"text_words": session.characters}

@@ -40,16 +40,23 @@ from .const import (
     RESOURCE_AUTO,
     VALIDATION_TEXT,
 )
-from .errors import details, translation_key
+from .errors import details, to_home_assistant_error, translation_key
 from .issues import (
     async_check_budget,
     async_clear_issues,
+    async_clear_proven_by_check,
+    async_clear_recognition_issue,
     async_report_quota_exhausted,
     async_report_voice_not_granted,
 )
 from .options import audio_request, default_options
-from .recognition_options import async_remove_stt_entity, create_recognizer
-from .usage import UsageMeter
+from .recognition_options import (
+    CONF_STT_ENABLED,
+    STT_SECTION,
+    async_remove_stt_entity,
+    create_recognizer,
+)
+from .usage import UsageMeter, UsageStore, take_flow_usage
 from .voices import async_load_catalogue
 from .volcengine import (
     ApiKeyCredentials,
@@ -75,6 +82,7 @@ class VolcengineData:
 
     engine: SynthesisEngine
     usage: UsageMeter
+    usage_store: UsageStore
     recognizer: RecognitionEngine | None = None
     """``None`` when speech-to-text is turned off in the options."""
     platforms: list[Platform]
@@ -127,45 +135,81 @@ def create_engine(
 
 
 async def async_validate(engine: SynthesisEngine, options: Mapping[str, Any]) -> None:
-    """Speak a short text with the defaults in ``options``: the one check of a login.
+    """Speak a short text with the defaults in ``options``: the flows' check of a login.
 
     It proves the credentials, the grants of the default voice and every other
-    default a request will send (emotion, format, rate). Set-up and every flow
-    use it, so a flow accepts exactly what the set-up after it accepts. The
-    entry's defaults, too, because the warm session a request leaves behind
-    follows its settings, and the next request is most likely a default one.
+    default a request will send (emotion, format, rate), while the user is there
+    to see the answer. Set-up does not speak (a restart bills nothing): it
+    proves what the protocol lets it prove for free (``check_access``).
     """
     await engine.synthesize(VALIDATION_TEXT, default_settings(options))
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) -> bool:
-    """Set up Volcengine TTS from a config entry, checking that it works first."""
+    """Set up Volcengine TTS from a config entry, proving the login without a billed character.
+
+    What only the Volcengine console fixes (a used-up quota, a voice or resource
+    not granted) leaves the entry loaded, with its repair: speech-to-text, the
+    usage sensors and the presets keep working, each synthesis says what is
+    wrong, and the first success after the fix clears the repair.
+    """
+    usage_store = UsageStore(hass, entry.entry_id)
+    usage = await usage_store.async_load(dt_util.now())
     engine: SynthesisEngine | None = None
-    usage = UsageMeter(dt_util.now())
+    recognizer: RecognitionEngine | None = None
     await async_load_catalogue(hass)  # the entities' voice lists are synchronous
     try:
         engine = create_engine(entry.data, entry.options, usage)
-        await async_validate(engine, entry.options)
-    except AuthenticationError as err:
-        await _close(engine)
-        raise _setup_error(ConfigEntryAuthFailed, err) from err
-    except VolcengineError as err:
-        await _close(engine)
-        report_problem(hass, entry, err, entry.options.get(CONF_VOICE, DEFAULT_VOICE))
-        # Retryable failures (network, busy service) are worth another try
-        # later; anything else needs the user to change something.
-        raise _setup_error(ConfigEntryNotReady if err.retryable else ConfigEntryError, err) from err
-    async_clear_issues(hass, entry.entry_id)
-    recognizer = create_recognizer(credentials(entry.data), entry.data, entry.options)
+        recognizer = create_recognizer(credentials(entry.data), entry.data, entry.options)
+        await _async_check_login(hass, entry, engine)
+    except VolcengineError as err:  # refused before anything was sent (endpoint, login kind)
+        await _close(engine, recognizer)
+        raise _setup_error(ConfigEntryError, err) from err
+    except BaseException:
+        await _close(engine, recognizer)
+        raise
     if recognizer is None:
         async_remove_stt_entity(hass, entry.entry_id)
+        async_clear_recognition_issue(hass, entry.entry_id)
     platforms = [platform for platform in PLATFORMS if platform != Platform.STT or recognizer]
     entry.runtime_data = VolcengineData(
-        engine=engine, usage=usage, recognizer=recognizer, platforms=platforms
+        engine=engine,
+        usage=usage,
+        usage_store=usage_store,
+        recognizer=recognizer,
+        platforms=platforms,
     )
+    entry.async_on_unload(usage_store.track(usage))
+    take_flow_usage(hass, entry.unique_id, usage)  # after track: saved like any change
     _watch_usage(hass, entry, usage)
     await hass.config_entries.async_forward_entry_setups(entry, platforms)
     return True
+
+
+async def _async_check_login(
+    hass: HomeAssistant, entry: VolcengineConfigEntry, engine: SynthesisEngine
+) -> None:
+    """Prove the login and the default voice's grants the free way the protocol allows.
+
+    A rejected login starts re-authentication; a network or busy service is
+    retried later; the console's problems become repairs and the entry loads.
+    """
+    voice = entry.options.get(CONF_VOICE, DEFAULT_VOICE)
+    try:
+        proven = await engine.check_access(default_settings(entry.options))
+    except AuthenticationError as err:
+        raise _setup_error(ConfigEntryAuthFailed, err) from err
+    except (QuotaExhaustedError, PermissionDeniedError) as err:
+        report_problem(hass, entry, err, voice)
+        LOGGER.warning("%s", to_home_assistant_error(err))
+        return
+    except VolcengineError as err:
+        # Retryable failures (network, busy service) are worth another try
+        # later; anything else (an unknown voice, a wrong resource id) needs
+        # the user to change the entry.
+        raise _setup_error(ConfigEntryNotReady if err.retryable else ConfigEntryError, err) from err
+    if proven:
+        async_clear_proven_by_check(hass, entry.entry_id)
 
 
 def _watch_usage(hass: HomeAssistant, entry: VolcengineConfigEntry, usage: UsageMeter) -> None:
@@ -193,15 +237,16 @@ async def async_unload_entry(hass: HomeAssistant, entry: VolcengineConfigEntry) 
     """Unload a config entry and close its warm connections."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, entry.runtime_data.platforms)
     if unloaded:
-        await entry.runtime_data.engine.close()
-        if entry.runtime_data.recognizer is not None:
-            await entry.runtime_data.recognizer.close()
+        data = entry.runtime_data
+        await data.usage_store.async_save(data.usage)
+        await _close(data.engine, data.recognizer)
     return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Take the entry's repair issues with it."""
+    """Take the entry's repair issues and its usage counts with it."""
     async_clear_issues(hass, entry.entry_id)
+    await UsageStore(hass, entry.entry_id).async_remove()
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
@@ -209,9 +254,14 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     if entry.version > CONFIG_VERSION:
         return False  # downgraded from a future version
     if entry.version == 1:
+        # Version 1 (0.1) knew no speech-to-text: it stays off until the user
+        # turns it on, so an account without the recognition resource is not
+        # greeted by a repair about a feature it never asked for.
         LOGGER.debug("Migrating config entry %s to version 2 (protocol v1)", entry.entry_id)
+        options = {**entry.options}
+        options.setdefault(STT_SECTION, {CONF_STT_ENABLED: False})
         hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_PROTOCOL: PROTOCOL_V1}, version=2
+            entry, data={**entry.data, CONF_PROTOCOL: PROTOCOL_V1}, options=options, version=2
         )
     return True
 
@@ -237,6 +287,9 @@ def _setup_error[E: HomeAssistantError](error_class: type[E], error: VolcengineE
     )
 
 
-async def _close(engine: SynthesisEngine | None) -> None:
+async def _close(engine: SynthesisEngine | None, recognizer: RecognitionEngine | None) -> None:
+    """Close what set-up built, whether set-up finished or not."""
     if engine is not None:
         await engine.close()
+    if recognizer is not None:
+        await recognizer.close()

@@ -1,9 +1,10 @@
 """Speak before saving: the flows' one check of a login and of defaults.
 
 Every flow that saves what a request will send (credentials, a default voice,
-a preset's settings) first speaks a short text with it, through the same
-``async_validate`` the set-up after it uses, and answers with form errors
-instead of raising.
+a preset's settings) first speaks a short text with it (``async_validate``),
+while the user is there to see the answer, and answers with form errors
+instead of raising. What it bills is counted: by the loaded entry's meter, or
+by one the entry takes over at its set-up.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from . import async_validate, create_engine
 from .const import LOGGER
 from .errors import flow_error
+from .usage import UsageMeter
 from .volcengine import SynthesisEngine, VolcengineError
 
 
-async def async_check_login(data: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, str]:
+async def async_check_login(
+    data: Mapping[str, Any], options: Mapping[str, Any], usage: UsageMeter | None = None
+) -> dict[str, str]:
     """Speak with a throw-away engine for ``data`` and ``options``; return form errors."""
     engine: SynthesisEngine | None = None
     try:
-        engine = create_engine(data, options)
+        engine = create_engine(data, options, usage)
         return await async_check_with(engine, options)
     except VolcengineError as err:  # refused before anything is sent (endpoint, login kind)
         return {"base": flow_error(err)}
@@ -32,7 +36,9 @@ async def async_check_login(data: Mapping[str, Any], options: Mapping[str, Any])
             await engine.close()
 
 
-async def async_check_new_login(entry: ConfigEntry, data: Mapping[str, Any]) -> dict[str, str]:
+async def async_check_new_login(
+    entry: ConfigEntry, data: Mapping[str, Any], usage: UsageMeter | None = None
+) -> dict[str, str]:
     """Check new connection data of an existing entry with its defaults.
 
     The loaded entry's idle warm connections count against the account's
@@ -41,10 +47,12 @@ async def async_check_new_login(entry: ConfigEntry, data: Mapping[str, Any]) -> 
     """
     if entry.state is ConfigEntryState.LOADED:
         await entry.runtime_data.engine.release_idle()
-    return await async_check_login(data, entry.options)
+    return await async_check_login(data, entry.options, usage)
 
 
-async def async_check_defaults(entry: ConfigEntry, options: Mapping[str, Any]) -> dict[str, str]:
+async def async_check_defaults(
+    entry: ConfigEntry, options: Mapping[str, Any], usage: UsageMeter | None = None
+) -> dict[str, str]:
     """Check defaults for an existing entry's login.
 
     The loaded entry's own engine (its warm connections, its concurrency
@@ -52,7 +60,7 @@ async def async_check_defaults(entry: ConfigEntry, options: Mapping[str, Any]) -
     """
     if entry.state is ConfigEntryState.LOADED:
         return await async_check_with(entry.runtime_data.engine, options)
-    return await async_check_login(entry.data, options)
+    return await async_check_login(entry.data, options, usage)
 
 
 async def async_check_with(engine: SynthesisEngine, options: Mapping[str, Any]) -> dict[str, str]:

@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
@@ -67,6 +68,7 @@ from .options import (
 )
 from .recognition_options import STT_SECTION, clean_stt_options, stt_options, stt_section
 from .subentry_flow import VoicePresetFlow
+from .usage import UsageMeter, flow_meter
 from .validation import vol
 from .voices import async_load_catalogue
 from .volcengine import (
@@ -159,6 +161,17 @@ def _unique_id(data: Mapping[str, Any]) -> str:
     return str(data[CONF_APP_ID])
 
 
+def _title(data: Mapping[str, Any]) -> str:
+    """Name the entry so two accounts are told apart, without showing a secret.
+
+    The app id's last digits, or for an API key (itself a secret) a short tag
+    of its digest, the start of the entry's unique id.
+    """
+    if data.get(CONF_API_KEY):
+        return f"{DEFAULT_TITLE} (key {_unique_id(data).removeprefix('api_key_')[:4]})"
+    return f"{DEFAULT_TITLE} (app …{str(data[CONF_APP_ID])[-4:]})"
+
+
 def _user_schema(defaults: Mapping[str, Any], language: str) -> vol.Schema:
     """Build the first form: what every user has (a login, a voice), the rest collapsed."""
     return vol.Schema(
@@ -238,13 +251,15 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._abort_if_unique_id_configured()
                 voice = user_input[CONF_VOICE].strip()
                 errors = (
-                    await async_check_login(data, {CONF_VOICE: voice})
+                    await async_check_login(
+                        data, {CONF_VOICE: voice}, flow_meter(self.hass, _unique_id(data))
+                    )
                     if voice
                     else {CONF_VOICE: "voice_required"}  # no billed round trip for nothing
                 )
                 if not errors:
                     return self.async_create_entry(
-                        title=DEFAULT_TITLE, data=data, options={CONF_VOICE: voice}
+                        title=_title(data), data=data, options={CONF_VOICE: voice}
                     )
         return self.async_show_form(
             step_id="user",
@@ -311,7 +326,14 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
         else:
             self._new_data = _entry_data(login, user_input)
         await self._async_check_same_account(entry, self._new_data)
-        return await async_check_new_login(entry, self._new_data)
+        return await async_check_new_login(entry, self._new_data, self._meter(entry))
+
+    def _meter(self, entry: ConfigEntry) -> UsageMeter:
+        """Where a check for ``entry`` bills: its meter, or one its next set-up takes over."""
+        if entry.state is ConfigEntryState.LOADED:
+            usage: UsageMeter = entry.runtime_data.usage
+            return usage
+        return flow_meter(self.hass, str(self.unique_id))
 
     async def _async_check_same_account(self, entry: ConfigEntry, data: Mapping[str, Any]) -> None:
         """Abort when a new app id belongs to another application.
@@ -411,4 +433,7 @@ class VolcengineOptionsFlow(OptionsFlowWithReload):
         take the entity away. Only a change of what a request sends is checked
         (2 billed characters).
         """
-        return await async_check_defaults(self.config_entry, options)
+        entry = self.config_entry
+        return await async_check_defaults(
+            entry, options, flow_meter(self.hass, str(entry.unique_id))
+        )

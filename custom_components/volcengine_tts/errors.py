@@ -12,7 +12,10 @@ from homeassistant.exceptions import HomeAssistantError
 
 from .const import DOMAIN
 from .volcengine import (
+    AudioSourceError,
+    AudioTooLongError,
     AuthenticationError,
+    EmptyAudioError,
     InvalidEndpointError,
     InvalidInputError,
     InvalidResourceError,
@@ -40,6 +43,9 @@ _TRANSLATION_KEYS: Final[tuple[tuple[type[VolcengineError], str], ...]] = (
     (UnknownVoiceError, "unknown_voice"),
     (MessageTooLongError, "message_too_long"),
     (NothingToSpeakError, "nothing_to_speak"),
+    (EmptyAudioError, "empty_audio"),
+    (AudioTooLongError, "audio_too_long"),
+    (AudioSourceError, "audio_source_failed"),
     (InvalidResourceError, "invalid_resource"),
     (InvalidEndpointError, "invalid_endpoint"),
     (InvalidInputError, "invalid_input"),
@@ -52,6 +58,10 @@ _TRANSLATION_KEYS: Final[tuple[tuple[type[VolcengineError], str], ...]] = (
     (VolcengineConnectionError, "cannot_connect"),
     (ProtocolError, "protocol_error"),
 )
+
+FALLBACK_KEY: Final = "service_error"
+ERROR_KEYS: Final = (*dict.fromkeys(key for _, key in _TRANSLATION_KEYS), FALLBACK_KEY)
+"""Every key :func:`translation_key` may return: the last-error sensor's states."""
 
 # The config flow has fewer, coarser answers for the form.
 _FLOW_ERRORS: Final[dict[str, str]] = {
@@ -75,7 +85,7 @@ def translation_key(error: VolcengineError) -> str:
     for error_class, key in _TRANSLATION_KEYS:
         if isinstance(error, error_class):
             return key
-    return "service_error"
+    return FALLBACK_KEY
 
 
 def flow_error(error: VolcengineError) -> str:

@@ -96,6 +96,17 @@ def async_clear_issues(hass: HomeAssistant, entry_id: str) -> None:
 
 
 @callback
+def async_clear_proven_by_check(hass: HomeAssistant, entry_id: str) -> None:
+    """Remove the quota and voice issues a free set-up check just found fixed.
+
+    The check began a session with the default settings: the voice is granted,
+    and the service took a session from the account.
+    """
+    for kind in (QUOTA_EXHAUSTED, VOICE_NOT_GRANTED):
+        ir.async_delete_issue(hass, DOMAIN, _issue_id(kind, entry_id))
+
+
+@callback
 def async_clear_fixed_by_success(hass: HomeAssistant, entry_id: str, voice: str) -> None:
     """Remove the issues a request with ``voice`` just proved fixed, without a restart.
 

@@ -2,8 +2,11 @@
 
 Volcengine bills per character and trial quotas run out silently; these make
 the spending visible (and automatable) before the quota repair issue appears.
-The counts survive restarts (``RestoreSensor``, with the period saved next
-to the value): a count from a period that has ended is not taken back.
+The counts belong to the usage meter, which keeps them in Home Assistant's
+storage: the sensors only show them, so switching one off, renaming it or
+turning it back on changes no count. Version 0.2 kept the counts in the
+sensors' restored state; that is taken over once, when the meter has no
+storage yet.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any, Final
 
 from homeassistant.components.sensor import (
     RestoreSensor,
+    SensorDeviceClass,
     SensorEntity,
     SensorExtraStoredData,
     SensorStateClass,
@@ -23,6 +27,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import VolcengineConfigEntry
 from .entity import entry_device
+from .errors import ERROR_KEYS
 from .usage import Period, UsageMeter
 
 PARALLEL_UPDATES = 0
@@ -48,13 +53,9 @@ async def async_setup_entry(
 
 @dataclass
 class CharactersStoredData(SensorExtraStoredData):
-    """A sensor's saved value plus the period it counts, kept across restarts."""
+    """What a sensor of version 0.2 saved: its value plus the period it counted."""
 
     period: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """Serialise for Home Assistant's restore-state store."""
-        return {**super().as_dict(), "period": self.period}
 
     @classmethod
     def from_dict(cls, restored: dict[str, Any]) -> CharactersStoredData | None:
@@ -99,45 +100,41 @@ class CharactersSensor(_UsageEntity, RestoreSensor):
         self._period: Period = period
 
     async def async_added_to_hass(self) -> None:
-        """Take the count back from before the restart, if its period is still running."""
+        """Hand a count saved the 0.2 way to the meter (it takes one per period, once)."""
         await super().async_added_to_hass()
         extra = await self.async_get_last_extra_data()
         saved = CharactersStoredData.from_dict(extra.as_dict()) if extra else None
         if saved is not None and isinstance(saved.native_value, int):
-            self._usage.restore(self._period, saved.period, saved.native_value)
+            self._usage.migrate(self._period, saved.period, saved.native_value)
 
     @property
     def native_value(self) -> int:
         """Characters billed so far in this period."""
         return self._usage.characters(self._period)
 
-    @property
-    def extra_restore_state_data(self) -> CharactersStoredData:
-        """Save the count with its period, so a restart on the next day starts at 0."""
-        count = self._usage.counts[self._period]
-        return CharactersStoredData(count.characters, CHARACTERS, count.key)
-
 
 class LastErrorSensor(_UsageEntity):
-    """The code of the last failure Volcengine reported, with its time; never its text."""
+    """What the last failure was, as a translated state, with its code and time; never its text."""
 
     _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_device_class = SensorDeviceClass.ENUM
 
     def __init__(self, entry: VolcengineConfigEntry, usage: UsageMeter) -> None:
         super().__init__(entry, usage, "last_error")
+        self._attr_options = list(ERROR_KEYS)
 
     @property
     def native_value(self) -> str | None:
-        """The service's error code, or the kind of failure when it sent none."""
+        """The kind of the last failure (``quota_exhausted``), or nothing before the first."""
         error = self._usage.last_error
         if error is None:
             return None
-        return str(error.code) if error.code is not None else error.kind
+        return error.kind if error.kind in ERROR_KEYS else "service_error"
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """When it happened and what kind of failure it was."""
+        """When it happened, and the service's code for support requests."""
         error = self._usage.last_error
         if error is None:
             return None
-        return {"time": error.time.isoformat(), "error": error.kind}
+        return {"time": error.time.isoformat(), "code": error.code}

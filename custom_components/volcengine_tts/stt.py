@@ -151,8 +151,11 @@ class VolcengineSTTEntity(SpeechToTextEntity):
         settings = recognition_settings(self._entry.options, metadata.language)
         try:
             text = await self._recognizer.recognize(without_wav_header(stream), settings)
-        except VolcengineError as err:
+        except VolcengineError as err:  # the service's, the audio's or the stream's failure
             self._report(err)
+            return SpeechResult(None, SpeechResultState.ERROR)
+        except Exception:  # noqa: BLE001 - a bug must not turn Assist's answer into HTTP 500
+            LOGGER.exception("Speech recognition failed unexpectedly")
             return SpeechResult(None, SpeechResultState.ERROR)
         async_clear_recognition_issue(self.hass, self._entry.entry_id)
         return SpeechResult(text, SpeechResultState.SUCCESS)

@@ -90,7 +90,7 @@ async def test_the_setup_form_tries_the_credentials_then_creates_the_entry(
     async with deployment.client() as client:
         entry = await client.entry(deployment.entry_id)
     assert entry["state"] == "loaded"
-    assert entry["title"] == "Volcengine"
+    assert entry["title"] == "Volcengine (app …-app)"  # the app id's tail tells accounts apart
     validations = [s for s in deployment.sessions() if s.texts == VALIDATION_TEXTS]
     assert validations, "the setup form saved the entry without trying the credentials"
     assert validations[0].app_id == DEFAULT_APP_ID

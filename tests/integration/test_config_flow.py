@@ -70,7 +70,7 @@ async def test_user_step_creates_entry_after_a_real_synthesis(
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Volcengine"
+    assert result["title"] == "Volcengine (app …-app)"
     assert result["data"] == {
         CONF_APP_ID: DEFAULT_APP_ID,
         CONF_ACCESS_TOKEN: DEFAULT_TOKEN,
@@ -314,8 +314,9 @@ async def test_reauth_reloads_exactly_once(
     assert result["reason"] == "reauth_successful"
     assert setup_calls.await_count == 1
     assert setup_entry.state is ConfigEntryState.LOADED
-    # billed: the flow's check and the one set-up's check, nothing more
-    assert synthesized(emulator)[before:] == [(VOICE, VALIDATION_TEXT)] * 2
+    # billed: the flow's check, nothing more (set-up proves the login for free)
+    assert synthesized(emulator)[before:] == [(VOICE, VALIDATION_TEXT)]
+    assert setup_entry.runtime_data.usage.characters("month") == len(VALIDATION_TEXT)
 
 
 def _reconfigure_input(emulator: Emulator, **overrides: str) -> dict[str, Any]:
@@ -381,8 +382,9 @@ async def test_reconfigure_reloads_exactly_once(
     assert result["reason"] == "reconfigure_successful"
     assert setup_calls.await_count == 1
     assert setup_entry.state is ConfigEntryState.LOADED
-    assert synthesized(emulator)[before:] == [(VOICE, VALIDATION_TEXT)] * 2
-    assert len(emulator.requests) == 2  # both over v1, the new protocol
+    # the flow's check only: v1 has no free check, so set-up trusts what the flow proved
+    assert synthesized(emulator)[before:] == [(VOICE, VALIDATION_TEXT)]
+    assert len(emulator.requests) == 1  # over v1, the new protocol
 
 
 async def test_reconfigure_refuses_another_app(
@@ -450,3 +452,42 @@ async def test_an_empty_voice_is_refused_without_asking_the_service(
     )
     assert result["errors"] == {CONF_VOICE: "voice_required"}
     assert emulator.connections == 0
+
+
+async def test_two_accounts_are_told_apart_by_their_titles(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """Issue 17.5: every entry was titled "Volcengine", so a second account's ids ended in _2."""
+    emulator.config.accounts["1234567890"] = Account("1234567890", "token-2", api_key="secret-key")
+    for login in (
+        {CONF_APP_ID: DEFAULT_APP_ID, CONF_ACCESS_TOKEN: DEFAULT_TOKEN},
+        {CONF_APP_ID: "", CONF_ACCESS_TOKEN: "", CONF_API_KEY: "secret-key"},
+    ):
+        result = await _start(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _user_input(emulator, **login)
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY, result.get("errors")
+        await hass.async_block_till_done(wait_background_tasks=True)
+    titles = [entry.title for entry in hass.config_entries.async_entries(DOMAIN)]
+    assert titles[0] == "Volcengine (app …-app)"
+    assert titles[1].startswith("Volcengine (key ")
+    assert "secret" not in titles[1]
+    speakers = sorted(hass.states.async_entity_ids("tts"))
+    assert len(speakers) == 2
+    assert not [entity_id for entity_id in speakers if entity_id.endswith("_2")]
+
+
+async def test_reconfigure_takes_a_pasted_api_url(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    """Issue 17.3: the reload after reconfigure failed on the recogniser's refusal of a path."""
+    result = await setup_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        _reconfigure_input(emulator, **{CONF_ENDPOINT: emulator.url + "/api/v3/tts/bidirection"}),
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert result["reason"] == "reconfigure_successful"
+    assert setup_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("stt.volcengine_speech_to_text") is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator
+from unittest.mock import AsyncMock
 
 import pytest
 from homeassistant.components import tts
@@ -44,30 +45,77 @@ async def test_diagnostics_are_redacted_and_useful(
     assert error["log_id"]
 
 
-def _restrict(emulator: Emulator, **grants: frozenset[str]) -> None:
+def _restrict(emulator: Emulator, **grants: frozenset[str] | int) -> None:
     emulator.config.accounts[DEFAULT_APP_ID] = Account(DEFAULT_APP_ID, DEFAULT_TOKEN, **grants)
 
 
-async def test_default_voice_not_granted_raises_a_repair_issue(
-    hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
+async def _speak(hass: HomeAssistant, text: str = "你好") -> bytes:
+    entity = hass.data["entity_components"]["tts"].get_entity(ENTITY_ID)
+    _, audio = await entity.async_get_tts_audio(text, "zh-CN", entity.default_options)
+    return bytes(audio or b"")
+
+
+def _loaded_with_everything(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """The entry is up: speech-to-text and the usage sensors work while TTS is refused."""
+    assert entry.state is ConfigEntryState.LOADED
+    for entity_id in (
+        ENTITY_ID,
+        "stt.volcengine_speech_to_text",
+        "sensor.volcengine_characters_this_month",
+        "sensor.volcengine_last_error",
+    ):
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert state.state != "unavailable", entity_id
+
+
+async def test_default_voice_not_granted_at_setup_leaves_the_entry_loaded_with_its_repair(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    config_entry: MockConfigEntry,
+    setup_calls: AsyncMock,
 ) -> None:
+    """Issue 17.1: a grant the console fixes never fails set-up for good."""
     _restrict(emulator, granted_voices=frozenset({"BV001_streaming"}))
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert config_entry.state is ConfigEntryState.SETUP_ERROR
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"voice_not_granted_{config_entry.entry_id}")
+    _loaded_with_everything(hass, config_entry)
+    issue_id = f"voice_not_granted_{config_entry.entry_id}"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_placeholders["voice"] == config_entry.options["voice"]
+    assert hass.states.get("sensor.volcengine_last_error").state == "resource_not_granted"  # type: ignore[union-attr]
+    with pytest.raises(HomeAssistantError, match="not enabled"):
+        await _speak(hass)
 
-    # Enabled in the console: the next setup succeeds and the issue goes away.
+    # Enabled in the console: the next announcement works and clears the repair, no reload.
     _restrict(emulator)
-    await hass.config_entries.async_reload(config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert config_entry.state is ConfigEntryState.LOADED
-    assert (
-        ir.async_get(hass).async_get_issue(DOMAIN, f"voice_not_granted_{config_entry.entry_id}")
-        is None
-    )
+    assert await _speak(hass)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    assert setup_calls.await_count == 1
+
+
+async def test_used_up_quota_at_setup_leaves_the_entry_loaded_until_a_refill_clears_it(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    config_entry: MockConfigEntry,
+    setup_calls: AsyncMock,
+) -> None:
+    """Issue 17.1: HA restarting while the free quota is used up keeps STT and the sensors."""
+    _restrict(emulator, character_quota=0)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    _loaded_with_everything(hass, config_entry)
+    issue_id = f"quota_exhausted_{config_entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    with pytest.raises(HomeAssistantError, match="quota is used up"):
+        await _speak(hass)
+    assert hass.states.get("sensor.volcengine_last_error").state == "quota_exhausted"  # type: ignore[union-attr]
+
+    _restrict(emulator, character_quota=100)  # refilled in the console
+    assert await _speak(hass)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    assert setup_calls.await_count == 1
 
 
 async def test_quota_used_up_during_use_raises_a_repair_issue(

@@ -232,7 +232,10 @@ async def _speak_and_fetch(
 
 
 def _ended_sessions(emulator: Emulator) -> int:
-    return sum(1 for session in emulator.sessions if session.status_code is not None)
+    """Count ended sessions as ``wait_for_sessions(ended=True)`` does: cancelled ones too."""
+    return sum(
+        1 for session in emulator.sessions if session.status_code is not None or session.canceled
+    )
 
 
 async def _clear_after_first_attempt(emulator: Emulator, protocol: str) -> None:
@@ -287,6 +290,9 @@ async def test_fault(
     # The warm connection left by set-up would skip the handshake (and ``once``
     # needs a session it can watch): start from a fresh connection.
     await emulator.close_idle_connections()
+    # ... and let the emulator record the warm session it abandoned as ended, so
+    # the clearer below counts only the attempt's own session.
+    await emulator.wait_for_sessions(len(emulator.sessions), ended=True)
     clearer = (
         asyncio.create_task(_clear_after_first_attempt(emulator, protocol)) if row.once else None
     )

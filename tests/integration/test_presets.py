@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -318,3 +319,22 @@ async def test_a_preset_follows_the_entrys_markdown_filtering(
     await _add_preset(hass, setup_entry)
     entity = hass.data["entity_components"]["tts"].get_entity(PRESET_ENTITY)
     assert entity.default_options["filter_markdown"] is False
+
+
+async def test_the_quality_scale_claims_has_entity_name_only_if_every_entity_has_it(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    """Issue 17.5: quality_scale.yaml said done while preset entities set it to False."""
+    import yaml
+
+    await _add_preset(hass, setup_entry)
+    entities = [
+        entity
+        for platform in ("tts", "stt", "sensor")
+        for entity in hass.data["entity_components"][platform].entities
+    ]
+    assert len(entities) >= 6
+    quality = Path(__file__).parents[2] / "custom_components/volcengine_tts/quality_scale.yaml"
+    rule = yaml.safe_load(quality.read_text())["rules"]["has-entity-name"]
+    status = rule if isinstance(rule, str) else rule["status"]
+    assert (status == "done") == all(entity.has_entity_name for entity in entities)

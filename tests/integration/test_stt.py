@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from http import HTTPStatus
+from unittest.mock import patch
 
 import pytest
 from homeassistant.components import stt
@@ -398,3 +399,49 @@ async def test_speech_to_text_lives_on_the_accounts_one_device(
     device = dr.async_get(hass).async_get(stt_device)  # type: ignore[arg-type]
     assert device is not None
     assert device.model == "Doubao speech"
+
+
+async def test_a_failing_audio_stream_is_an_error_result_not_an_exception(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 17.5: ConnectionResetError from the stream escaped, and /api/stt answered 500."""
+
+    async def dropped() -> AsyncIterator[bytes]:
+        yield speech()[:3200]
+        raise ConnectionResetError("Connection lost")
+
+    result = await entity(hass).internal_async_process_audio_stream(ASSIST, dropped())
+    assert result == SpeechResult(None, SpeechResultState.ERROR)
+    assert "audio stream from Home Assistant broke off" in caplog.text
+
+
+async def test_empty_audio_says_so(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 17.5: it used to log "Volcengine refused the text or the options"."""
+    assert await recognise(hass, b"") == SpeechResult(None, SpeechResultState.ERROR)
+    assert "received no audio to recognise" in caplog.text
+    assert "refused the text" not in caplog.text
+
+
+async def test_an_utterance_past_the_cap_is_blamed_on_its_length(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 17.5: it used to read "did not answer in time", blaming the service."""
+    seconds = int(setup_entry.runtime_data.recognizer.config.max_audio_seconds)  # type: ignore[union-attr]
+    silence = bytes(16000 * 2 * (seconds + 1))
+    result = await recognise(hass, silence)
+    assert result == SpeechResult(None, SpeechResultState.ERROR)
+    assert "longer than speech-to-text accepts" in caplog.text
+    assert "did not answer in time" not in caplog.text
+
+
+async def test_an_unexpected_failure_is_still_an_error_result(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The entity's promise holds for a bug too: Assist gets ERROR, never an HTTP 500."""
+    recognizer = setup_entry.runtime_data.recognizer
+    assert recognizer is not None
+    with patch.object(recognizer, "recognize", side_effect=RuntimeError("a bug")):
+        assert await recognise(hass, speech()) == SpeechResult(None, SpeechResultState.ERROR)
+    assert "Speech recognition failed unexpectedly" in caplog.text

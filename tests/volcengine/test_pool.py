@@ -20,10 +20,13 @@ from custom_components.volcengine_tts.volcengine.bidirection import (
     BidirectionalConnection,
     BidirectionalSession,
 )
-from custom_components.volcengine_tts.volcengine.errors import QueueTimeoutError
+from custom_components.volcengine_tts.volcengine.errors import (
+    QueueTimeoutError,
+    QuotaExhaustedError,
+)
 from custom_components.volcengine_tts.volcengine.pool import PoolClosedError
 from custom_components.volcengine_tts.volcengine.transport import Connection
-from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Emulator, render_audio
+from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Account, Emulator, render_audio
 from tests.cancellation import sweep_cancellations
 
 VOICE = "zh_female_cancan_mars_bigtts"
@@ -228,3 +231,47 @@ async def test_a_warm_session_that_cannot_be_begun_costs_the_connection(
     assert engine.diagnostics()["pool"]["idle"] == 0
     async with asyncio.timeout(5):
         await emulator.wait_for_open_connections(DEFAULT_APP_ID, 0)
+
+
+async def test_the_login_check_bills_nothing_and_leaves_a_warm_session(
+    engine: SynthesisEngine, emulator: Emulator
+) -> None:
+    assert await engine.check_access(SETTINGS) is True
+    check = emulator.sessions[0]
+    assert (check.texts, check.canceled) == ([], True)
+    assert emulator.billed(DEFAULT_APP_ID) == 0
+    await engine.synthesize("你好。", SETTINGS)
+    assert engine.diagnostics()["pool"]["statistics"]["warm_sessions_used"] == 1
+    assert emulator.connections == 1
+
+
+async def test_the_login_check_reports_a_used_up_quota(
+    engine: SynthesisEngine, emulator: Emulator
+) -> None:
+    emulator.config.accounts[DEFAULT_APP_ID] = Account(
+        DEFAULT_APP_ID, DEFAULT_TOKEN, character_quota=0
+    )
+    with pytest.raises(QuotaExhaustedError):
+        await engine.check_access(SETTINGS)
+    assert engine.recent_errors[-1]["code"] == 45000292
+
+
+async def test_v1_has_no_free_check_and_trusts_the_login(emulator: Emulator) -> None:
+    engine = _engine(emulator, protocol="v1")
+    assert await engine.check_access(SETTINGS) is False
+    assert emulator.requests == []
+    await engine.close()
+
+
+async def test_no_session_is_begun_ahead_after_an_account_refusal(
+    engine: SynthesisEngine, emulator: Emulator
+) -> None:
+    """Its refusal would wait in the socket and fail the first request after a refill."""
+    emulator.config.accounts[DEFAULT_APP_ID] = Account(
+        DEFAULT_APP_ID, DEFAULT_TOKEN, character_quota=0
+    )
+    with pytest.raises(QuotaExhaustedError):
+        await engine.synthesize("你好。", SETTINGS)
+    emulator.config.accounts[DEFAULT_APP_ID] = Account(DEFAULT_APP_ID, DEFAULT_TOKEN)
+    assert await engine.synthesize("你好。", SETTINGS) == render_audio("你好。", VOICE)
+    assert engine.diagnostics()["pool"]["statistics"]["warm_sessions_used"] == 0

@@ -12,6 +12,8 @@ import pytest
 
 from custom_components.volcengine_tts.volcengine import (
     ApiKeyCredentials,
+    AudioSourceError,
+    AudioTooLongError,
     AuthenticationError,
     Credentials,
     InvalidInputError,
@@ -29,6 +31,7 @@ from custom_components.volcengine_tts.volcengine.frames import (
 )
 from custom_components.volcengine_tts.volcengine.recognition import (
     PACKET_BYTES,
+    SAMPLE_RATE,
     AudioPackets,
     RecognitionClient,
     RecognitionSettings,
@@ -330,7 +333,10 @@ async def test_stalled_service_fails_within_the_receive_timeout(emulator: Emulat
     assert loop.time() - started < 5
 
 
-async def test_a_session_longer_than_the_cap_times_out(emulator: Emulator) -> None:
+async def test_a_session_longer_than_the_cap_is_too_long_not_a_slow_service(
+    emulator: Emulator,
+) -> None:
+    """Issue 17.5: audio still arriving at the cap is the utterance's fault, not a timeout."""
     endless = asyncio.Event()
 
     async def never_ending() -> AsyncIterator[bytes]:
@@ -338,10 +344,17 @@ async def test_a_session_longer_than_the_cap_times_out(emulator: Emulator) -> No
         await endless.wait()
         yield b""  # pragma: no cover - never reached
 
-    with pytest.raises(VolcengineTimeoutError):
+    with pytest.raises(AudioTooLongError):
         await transcripts(
             client(emulator, max_audio_seconds=0.1, receive_timeout=0.1), never_ending()
         )
+
+
+async def test_audio_past_the_cap_is_refused_as_too_long_at_once(emulator: Emulator) -> None:
+    """More than ``max_audio_seconds`` of samples is refused when they arrive, not after a wait."""
+    one_second = bytes(SAMPLE_RATE * 2)
+    with pytest.raises(AudioTooLongError, match="longer than 1 s"):
+        await transcripts(client(emulator, max_audio_seconds=1), chunks(one_second + one_second))
 
 
 @pytest.mark.parametrize("emulator_config", [EmulatorConfig(packet_timeout=0.1)])
@@ -368,8 +381,9 @@ async def test_a_failing_audio_source_fails_the_recognition(emulator: Emulator) 
         yield bytes(HA_CHUNK)
         raise MicrophoneGoneError
 
-    with pytest.raises(MicrophoneGoneError):
+    with pytest.raises(AudioSourceError) as caught:
         await transcripts(client(emulator), failing())
+    assert isinstance(caught.value.__cause__, MicrophoneGoneError)
 
 
 def test_text_that_is_not_a_string_is_a_protocol_error() -> None:

@@ -30,10 +30,30 @@ PATH = "/api/v1/tts/ws_binary"
         ("ws://127.0.0.1:8765", f"ws://127.0.0.1:8765{PATH}"),
         ("ws://localhost:1", f"ws://localhost:1{PATH}"),
         ("ws://[::1]:2", f"ws://[::1]:2{PATH}"),
+        ("openspeech.bytedance.com", f"wss://openspeech.bytedance.com{PATH}"),
+        (
+            "wss://openspeech.bytedance.com/api/v3/tts/bidirection",
+            f"wss://openspeech.bytedance.com{PATH}",
+        ),
+        ("wss://openspeech.bytedance.com/api/v1/tts", f"wss://openspeech.bytedance.com{PATH}"),
+        (
+            "wss://openspeech.bytedance.com/api/v3/sauc/bigmodel_async/",
+            f"wss://openspeech.bytedance.com{PATH}",
+        ),
     ],
 )
 def test_accepted_endpoints(endpoint: str, url: str) -> None:
     assert build_url(endpoint, PATH) == url
+
+
+def test_a_full_api_url_of_either_protocol_serves_every_client() -> None:
+    """Issue 17.3: the recogniser used to refuse the v3 synthesis URL that synthesis took."""
+    for pasted in (
+        "wss://openspeech.bytedance.com/api/v3/tts/bidirection",
+        "wss://openspeech.bytedance.com/api/v1/tts/ws_binary",
+    ):
+        for path in (PATH, "/api/v3/tts/bidirection", "/api/v3/sauc/bigmodel_async"):
+            assert build_url(pasted, path) == f"wss://openspeech.bytedance.com{path}"
 
 
 @pytest.mark.parametrize(
@@ -42,7 +62,7 @@ def test_accepted_endpoints(endpoint: str, url: str) -> None:
         ("ws://openspeech.bytedance.com", "only allowed on this machine"),
         ("ws://192.168.1.2:8765", "only allowed on this machine"),
         ("http://openspeech.bytedance.com", "must start with wss://"),
-        ("openspeech.bytedance.com", "has no host"),
+        ("wss://", "has no host"),
         ("wss://user:pw@openspeech.bytedance.com", "must not contain credentials"),
         ("wss://openspeech.bytedance.com/other", "bare address"),
         ("wss://openspeech.bytedance.com?x=1", "bare address"),

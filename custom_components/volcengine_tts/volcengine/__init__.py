@@ -15,7 +15,10 @@ from .bidirection import RESOURCE_IDS, resource_id_for_voice
 from .client import V1Client
 from .engine import EngineConfig, SynthesisEngine
 from .errors import (
+    AudioSourceError,
+    AudioTooLongError,
     AuthenticationError,
+    EmptyAudioError,
     InvalidEndpointError,
     InvalidInputError,
     InvalidResourceError,
@@ -61,8 +64,11 @@ __all__ = [
     "RESOURCE_IDS",
     "ApiKeyCredentials",
     "AudioEncoding",
+    "AudioSourceError",
+    "AudioTooLongError",
     "AuthenticationError",
     "Credentials",
+    "EmptyAudioError",
     "EngineConfig",
     "InvalidEndpointError",
     "InvalidInputError",

@@ -183,6 +183,31 @@ class SynthesisEngine:
                 raise error
             return
 
+    async def check_access(self, settings: VoiceSettings) -> bool:
+        """Prove the login and the grants for ``settings`` without a billed character.
+
+        v3: a connection (the handshake and StartConnection answer for the
+        login and the resource) and a StartSession with ``settings`` (answered
+        for the voice), cancelled before any text. The connection stays in the
+        pool, warm for the first request. v1 has no such check: the saved
+        login is trusted and the first request tells.
+
+        Return whether anything was proven (``False`` for v1).
+        """
+        if self._v1 is not None:
+            return False
+        resource_id = self.config.resource_id or resource_id_for_voice(settings.voice)
+        try:
+            async with self._pool.lease(
+                resource_id, settings, warm=self._warm_settings(resource_id)
+            ) as session:
+                await session.wait_started()
+                await session.cancel()
+        except VolcengineError as err:
+            self._record(err)
+            raise
+        return True
+
     async def close(self) -> None:
         """Close warm connections (called when the config entry unloads)."""
         await self._pool.close()

@@ -76,6 +76,21 @@ class MessageTooLongError(InvalidInputError):
     """The message is longer than the configured cap (an accidental megabyte text)."""
 
 
+class EmptyAudioError(InvalidInputError):
+    """The recogniser received no audio at all (an empty utterance)."""
+
+
+class AudioTooLongError(InvalidInputError):
+    """The utterance ran past the recogniser's cap on audio (a microphone left open)."""
+
+
+class AudioSourceError(VolcengineError):
+    """The caller's audio stream failed while it was read (not the service).
+
+    Whatever the source raised is chained as the cause.
+    """
+
+
 class RateLimitError(VolcengineError):
     """Too many requests at once; the same request may succeed a moment later."""
 
@@ -164,6 +179,7 @@ console's key, Open-Less/openless#931) and a bad recognition (``sauc``) login.""
 PERMISSION_CODES: Final = frozenset({45000030})
 """Recognition: "requested resource not granted"."""
 UNKNOWN_VOICE_CODE: Final = 3050
+EMPTY_AUDIO_CODE: Final = 45000002
 _CODE_CLASSES: Final[tuple[tuple[frozenset[int], type[VolcengineError]], ...]] = (
     (AUTHENTICATION_CODES, AuthenticationError),
     (PERMISSION_CODES, PermissionDeniedError),
@@ -340,6 +356,8 @@ def error_from_text_frame(text: str, *, log_id: str | None = None) -> Volcengine
 def _error_class_for_code(code: int) -> type[VolcengineError]:
     if code == UNKNOWN_VOICE_CODE:
         return UnknownVoiceError
+    if code == EMPTY_AUDIO_CODE:
+        return EmptyAudioError
     for codes, error_class in _CODE_CLASSES:
         if code in codes:
             return error_class

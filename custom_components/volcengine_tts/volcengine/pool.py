@@ -25,8 +25,10 @@ from typing import Any, NoReturn
 
 from .bidirection import BidirectionalConnection, BidirectionalSession
 from .errors import (
+    PermissionDeniedError,
     QueueFullError,
     QueueTimeoutError,
+    QuotaExhaustedError,
     VolcengineConnectionError,
     VolcengineError,
 )
@@ -120,13 +122,23 @@ class ConnectionPool:
         is begun on it: with the settings that last succeeded for this
         resource id (a satellite asking for 16 kHz WAV again and again keeps
         finding its own session), else with ``warm``.
+
+        After a refusal that concerns the account (used-up quota, a grant it
+        lacks) no session is begun ahead: it would be refused too, and its
+        refusal, waiting in the socket, would fail the first request after
+        the user fixed the account in the console.
         """
         idle = await self._acquire(resource_id)
+        refused = False
         try:
             yield await self._session_on(idle, settings)
             self._recent[resource_id] = settings
+        except (QuotaExhaustedError, PermissionDeniedError):
+            refused = True
+            raise
         finally:
-            await self._release(idle.connection, self._recent.get(resource_id, warm))
+            next_warm = None if refused else self._recent.get(resource_id, warm)
+            await self._release(idle.connection, next_warm)
 
     async def close(self) -> None:
         """Close every idle connection and refuse new and waiting requests at once.

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .errors import (
+    AudioSourceError,
+    AudioTooLongError,
     InvalidInputError,
     ProtocolError,
     VolcengineConnectionError,
@@ -302,6 +304,7 @@ class RecognitionClient:
             + self.max_audio_seconds
             + self.receive_timeout,
             receive_timeout=self.receive_timeout,
+            max_audio_bytes=int(self.max_audio_seconds * SAMPLE_RATE * SAMPLE_BYTES),
         )
         finished = False
         try:
@@ -356,11 +359,13 @@ class _Utterance:
         *,
         deadline: float,
         receive_timeout: float,
+        max_audio_bytes: int,
     ) -> None:
         """Start sending the request and the audio in the background at once."""
         self._connection = connection
         self._deadline = deadline
         self._receive_timeout = receive_timeout
+        self._max_audio_bytes = max_audio_bytes
         self._sender = asyncio.get_running_loop().create_task(self._send(audio, request))
 
     async def _send(self, audio: AsyncIterable[bytes], request: dict[str, Any]) -> None:
@@ -369,7 +374,11 @@ class _Utterance:
         await connection.send(_full_request(request))
         sequence = FULL_REQUEST_SEQUENCE
         packets = AudioPackets()
-        async for chunk in audio:
+        received = 0
+        async for chunk in _callers_audio(audio):
+            received += len(chunk)
+            if received > self._max_audio_bytes:
+                raise _too_long(self._max_audio_bytes, connection.log_id)
             for packet in packets.add(chunk):
                 sequence += 1
                 await connection.send(_audio_packet(packet, sequence, last=False))
@@ -399,6 +408,8 @@ class _Utterance:
         except TimeoutError as err:
             if isinstance(err, VolcengineError):
                 raise
+            if not sender.done():  # audio still arriving: the utterance is too long
+                raise _too_long(self._max_audio_bytes, self._connection.log_id) from err
             raise VolcengineTimeoutError(
                 "Volcengine did not finish recognising in time", log_id=self._connection.log_id
             ) from err
@@ -412,6 +423,30 @@ class _Utterance:
             await stop(self._sender)
         finally:
             await self._connection.close()
+
+
+def _too_long(max_audio_bytes: int, log_id: str | None) -> AudioTooLongError:
+    seconds = max_audio_bytes / (SAMPLE_RATE * SAMPLE_BYTES)
+    return AudioTooLongError(f"The utterance is longer than {seconds:g} s", log_id=log_id)
+
+
+async def _callers_audio(audio: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+    """Pass the caller's audio on; a failure of the source itself is an ``AudioSourceError``.
+
+    So a dropped microphone stream (``ConnectionResetError`` from Home Assistant's
+    HTTP body) is told apart from the service's failures, and never escapes untyped.
+    """
+    source = aiter(audio)
+    while True:
+        try:
+            chunk = await anext(source)
+        except StopAsyncIteration:
+            return
+        except VolcengineError:  # already typed (a WAV header the service cannot take)
+            raise
+        except Exception as err:  # anything the caller's stream raises is its own failure
+            raise AudioSourceError(f"The audio stream failed: {type(err).__name__}: {err}") from err
+        yield chunk
 
 
 def _full_request(request: dict[str, Any]) -> bytes:

@@ -72,30 +72,58 @@ SENSITIVE_HEADERS: Final = frozenset(
 LOG_ID_HEADER: Final = "X-Tt-Logid"
 
 
-def build_url(endpoint: str, path: str) -> str:
-    """Validate a service endpoint and return the websocket URL for ``path``.
+API_PATHS: Final = (
+    "/api/v1/tts/ws_binary",
+    "/api/v1/tts",
+    "/api/v3/tts/bidirection",
+    "/api/v3/tts/unidirectional/stream",
+    "/api/v3/tts/unidirectional",
+    "/api/v3/sauc/bigmodel_async",
+    "/api/v3/sauc/bigmodel_nostream",
+    "/api/v3/sauc/bigmodel",
+)
+"""Full API URLs users copy from the documentation; any of them names the service."""
 
-    ``endpoint`` is the service's base address (``wss://host[:port]``); the
-    full URL of the API (ending in ``path``) is accepted too.
+
+def service_address(endpoint: str) -> str:
+    """Normalise what a user typed into the service's base address, ``wss://host[:port]``.
+
+    The one reading of an endpoint for every client (v1, v3, recognition): a
+    bare host, ``wss://host``, or the full URL of any documented API (either
+    protocol, synthesis or recognition).
+    Whatever else it carries (credentials, another path, a query) is refused.
     """
-    parts = urlsplit(endpoint.strip())
+    text = endpoint.strip()
+    if "://" not in text:
+        text = f"wss://{text}"
+    parts = urlsplit(text)
     if parts.username or parts.password:
         raise InvalidEndpointError("The endpoint must not contain credentials")
     host = parts.hostname
     if not host:
         raise InvalidEndpointError(f"The endpoint {endpoint!r} has no host")
-    if parts.scheme == "ws":
+    scheme = parts.scheme
+    if scheme == "ws":
         if not is_loopback(host):
             raise InvalidEndpointError(
                 "Unencrypted ws:// endpoints are only allowed on this machine; use wss://"
             )
-    elif parts.scheme != "wss":
+    elif scheme != "wss":
         raise InvalidEndpointError(f"The endpoint must start with wss://, not {parts.scheme!r}")
-    if parts.path.rstrip("/") not in ("", path) or parts.query or parts.fragment:
+    if parts.path.rstrip("/") not in ("", *API_PATHS) or parts.query or parts.fragment:
         raise InvalidEndpointError(
             f"The endpoint must be a bare address such as {DEFAULT_ENDPOINT}"
         )
-    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    return urlunsplit((scheme, parts.netloc, "", "", ""))
+
+
+def build_url(endpoint: str, path: str) -> str:
+    """Validate a service endpoint and return the websocket URL for ``path``.
+
+    ``endpoint`` is read by :func:`service_address`, so any client takes the
+    full URL of another API (a v3 URL given to the recogniser) as its host.
+    """
+    return service_address(endpoint) + path
 
 
 def is_loopback(host: str) -> bool:
