@@ -115,6 +115,10 @@ class Account:
     """v3 resource ids this account has bought; ``None`` grants every known one."""
     api_key: str | None = None
     """The new console's API key (``X-Api-Key``, v3 only); ``None`` when it has none."""
+    clone_slots: frozenset[str] | None = None
+    """Prepaid voice slots (``S_…``) bought for cloning; ``None`` accepts any ``S_…`` id."""
+    postpaid_cloning: bool = True
+    """Whether the post-paid voice service (``custom_speaker_id``) is enabled."""
 
 
 def _default_accounts() -> dict[str, Account]:
@@ -161,6 +165,10 @@ class EmulatorConfig:
     """Gzip recognition responses (the documentation's reading; live captures are plain)."""
     final_sequence_negative: bool = False
     """Negate the final recognition response's sequence (live captures keep it positive)."""
+    clone_training_seconds: float = 0.0
+    """Seconds a voice stays Training before it reaches Success (or Failed)."""
+    clone_upload_limit: int = 10
+    """Trainings one slot accepts before 45001123 (the real number is per product)."""
 
 
 @dataclass(slots=True)
@@ -188,6 +196,13 @@ class Faults:
     """Seconds to wait before answering the handshake."""
     text_frame: str | None = None
     """Send this websocket text frame instead of audio, then close."""
+    clone_error_code: int | None = None
+    """Answer ``voice_clone`` with this documented code (e.g. 45001109) ..."""
+    clone_error_message: str = "emulated cloning failure"
+    clone_error_count: int = 1
+    """... this many times (counts down; at 0 the fault is off)."""
+    clone_training_fails: bool = False
+    """Trainings started now end in Failed instead of Success."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,12 @@ from types import TracebackType
 from typing import Final, Self
 from urllib.parse import urlsplit
 
+from aiohttp import web
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
+from .clone_registry import CloneRegistry
+from .cloning import CloneService
 from .config import (
     RECOGNITION_RESOURCE_IDS,
     EmulatorConfig,
@@ -120,6 +123,7 @@ class Emulator:
         self._certificates: CertificatePaths | None = None
         self._server: Server | None = None
         self._proxy: LatencyProxy | None = None
+        self._http: web.AppRunner | None = None
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -235,6 +239,23 @@ class Emulator:
         return f"{scheme}://{self.config.host}:{port}"
 
     @property
+    def http_url(self) -> str:
+        """Base URL of the HTTPS (or, without TLS, HTTP) cloning API, e.g. ``http://127.0.0.1:43124``.
+
+        Its own port: ``websockets`` refuses requests with a body, so the POST endpoints
+        cannot share the websocket port as they share the real service's host.
+        """
+        if self._http is None or not self._http.addresses:
+            raise RuntimeError("the emulator is not running")
+        port = self._http.addresses[0][1]
+        return f"{'https' if self._tls else 'http'}://{self.config.host}:{port}"
+
+    @property
+    def clones(self) -> CloneRegistry:
+        """Voices trained through the cloning API, and every cloning request received."""
+        return self._state.clones
+
+    @property
     def ca_file(self) -> str | None:
         """PEM of the CA clients must trust; ``None`` without TLS or before start."""
         return str(self._certificates.ca_file) if self._certificates is not None else None
@@ -261,6 +282,7 @@ class Emulator:
             ping_interval=None,
             close_timeout=_CLOSE_TIMEOUT,
         )
+        await self._start_http()
         if self._rtt > 0:
             port = self._server.sockets[0].getsockname()[1]
             self._proxy = LatencyProxy(self.config.host, port, rtt=self._rtt, host=self.config.host)
@@ -273,6 +295,9 @@ class Emulator:
         if server is None:
             return
         self._state.stopping.set()
+        http, self._http = self._http, None
+        if http is not None:
+            await http.cleanup()
         server.close()
         try:
             async with asyncio.timeout(_SHUTDOWN_GRACE):
@@ -288,6 +313,19 @@ class Emulator:
             if proxy is not None:
                 await proxy.stop()
             self._discard_tls()
+
+    async def _start_http(self) -> None:
+        """Serve the cloning API on its own port of the same host (same TLS, if any)."""
+        runner = web.AppRunner(
+            CloneService(self._state).application(),
+            handle_signals=False,
+            access_log=None,
+            shutdown_timeout=_SHUTDOWN_GRACE,
+        )
+        await runner.setup()
+        tls = server_ssl_context(self._certificates) if self._certificates is not None else None
+        await web.TCPSite(runner, self.config.host, 0, ssl_context=tls).start()
+        self._http = runner
 
     def _prepare_tls(self) -> ssl.SSLContext:
         self._tls_dir = tempfile.TemporaryDirectory(prefix="volcengine-emulator-tls-")

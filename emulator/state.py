@@ -13,6 +13,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
+from .clone_registry import CloneRegistry
 from .config import EmulatorConfig, Faults, ReceivedRecognition, ReceivedRequest, ReceivedSession
 from .errors import ErrorCode, ServiceError
 
@@ -62,6 +63,8 @@ class ServiceState:
     recognition_changed: asyncio.Event = field(default_factory=asyncio.Event)
     recognizing: Counter[str] = field(default_factory=Counter)
     """Recognition sessions in progress per app id (their own quota, apart from TTS's)."""
+    clones: CloneRegistry = field(default_factory=CloneRegistry)
+    """Voices trained through the cloning API; synthesis reads their status."""
 
     def record_recognition(self, recognition: ReceivedRecognition) -> None:
         """Remember a recognition session; it is updated in place as it runs."""

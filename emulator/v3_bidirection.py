@@ -160,7 +160,9 @@ class _BidirectionalConnection:
             )
         )
         try:
-            params = validate_session(frame.payload, self._identity, self._state.config)
+            params = validate_session(
+                frame.payload, self._identity, self._state.config, self._state.clones
+            )
         except V3Error as failure:
             self._state.update_session(index, status_code=failure.code)
             await self._send_session_event(Event.SESSION_FAILED, session_id, failure.payload())
