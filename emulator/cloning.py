@@ -102,7 +102,7 @@ def _slot(body: Mapping[str, Any], account: Account) -> str:
             raise CloneRefusalError(CloneCode.SLOT_NOT_FOUND, f"speaker id not found: {speaker}")
         return speaker
     custom = body.get("custom_speaker_id")
-    if not isinstance(custom, str) or CUSTOM_ID_REFUSED.fullmatch(custom):
+    if not isinstance(custom, str) or CUSTOM_ID_REFUSED.match(custom):
         raise CloneRefusalError(CloneCode.BAD_PARAMETERS, "invalid custom_speaker_id")
     if not account.postpaid_cloning:
         raise CloneRefusalError(CloneCode.NOT_GRANTED, NOT_GRANTED, http_status=403)

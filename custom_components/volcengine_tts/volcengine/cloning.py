@@ -36,7 +36,6 @@ from .errors import (
     InvalidInputError,
     ProtocolError,
     RateLimitError,
-    ServerError,
     TransientServerError,
     UnknownVoiceError,
     VolcengineConnectionError,
@@ -187,8 +186,7 @@ def clone_error(code: int, message: str, *, log_id: str | None) -> VolcengineErr
         return CloneRecordingError(
             "Volcengine refused the recording", code=code, server_message=message, log_id=log_id
         )
-    error = error_from_server(code, message, log_id=log_id)
-    if type(error) is ServerError and code >= _SERVER_CODE_MIN:
+    if code >= _SERVER_CODE_MIN:
         # 5xxxxxxx are the server's own failures (database, storage, 55001307): retryable.
         return TransientServerError(
             "The Volcengine cloning service failed",
@@ -196,7 +194,7 @@ def clone_error(code: int, message: str, *, log_id: str | None) -> VolcengineErr
             server_message=message,
             log_id=log_id,
         )
-    return error
+    return error_from_server(code, message, log_id=log_id)
 
 
 # --- Requests ----------------------------------------------------------------------
@@ -212,7 +210,7 @@ class VoiceSlot:
     def parse(cls, text: str) -> VoiceSlot:
         """Read a slot typed by a user; refuse a post-paid name the service would refuse."""
         voice_id = text.strip()
-        if not voice_id.startswith(PREPAID_PREFIX) and CUSTOM_ID_REFUSED.fullmatch(voice_id):
+        if not voice_id.startswith(PREPAID_PREFIX) and CUSTOM_ID_REFUSED.match(voice_id):
             raise InvalidSlotError(
                 "A post-paid voice name has 8–256 letters, digits, - or _, starts with a "
                 "letter, and must not look like an official voice"
