@@ -181,7 +181,7 @@ class VoiceCloneFlow(ConfigSubentryFlow):
                     errors["base"] = clone_flow_error(err)
                     self._problem = details(err)
                 else:
-                    return await self.async_step_train()
+                    return await self._async_follow(self._status)
         return self.async_show_form(
             step_id="upload",
             data_schema=self._upload_schema(),
@@ -198,6 +198,20 @@ class VoiceCloneFlow(ConfigSubentryFlow):
         except ValueError:  # the upload is gone (used once already, or Home Assistant restarted)
             errors[CONF_RECORDING] = "recording_missing"
         return None
+
+    async def _async_follow(self, status: VoiceStatus) -> SubentryFlowResult:
+        """Go where an answer leads: training to the progress, an end straight to its step.
+
+        Only a training in progress gets a progress task: a task that ends before
+        the progress is shown would make Home Assistant run the next step with
+        this step's input.
+        """
+        if status.status is TrainingStatus.TRAINING:
+            return await self.async_step_train()
+        if status.status.can_speak:
+            return await self.async_step_confirm()
+        self._problem = ""
+        return await self.async_step_failed()
 
     async def async_step_train(
         self, user_input: dict[str, Any] | None = None
@@ -228,13 +242,12 @@ class VoiceCloneFlow(ConfigSubentryFlow):
     async def _async_poll(self) -> VoiceStatus:
         """Read the status until the training ends, for at most ``training_timeout``."""
         client = clone_client(self.hass, self._get_entry())
-        status = self._status
         async with asyncio.timeout(self.training_timeout):
-            while status is None or status.status is TrainingStatus.TRAINING:
-                if status is not None:
-                    await asyncio.sleep(self.poll_interval)
+            while True:
+                await asyncio.sleep(self.poll_interval)
                 status = await client.get_voice(self._slot)
-        return status
+                if status.status is not TrainingStatus.TRAINING:
+                    return status
 
     async def async_step_timeout(
         self, user_input: dict[str, Any] | None = None
