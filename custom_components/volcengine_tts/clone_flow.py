@@ -128,7 +128,7 @@ class VoiceCloneFlow(ConfigSubentryFlow):
             self._status = await clone_client(self.hass, self._get_entry()).get_voice(self._slot)
         except VolcengineError as err:
             return self.async_abort(
-                reason=clone_flow_error(err), description_placeholders={"details": details(err)}
+                reason="status_unavailable", description_placeholders={"details": details(err)}
             )
         if self._status.status is TrainingStatus.TRAINING:
             return await self.async_step_train()

@@ -29,9 +29,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.volcengine_tts import clone_flow
+from custom_components.volcengine_tts.clones import clone_endpoint
 from custom_components.volcengine_tts.const import CONF_APP_ID
 from custom_components.volcengine_tts.diagnostics import async_get_config_entry_diagnostics
 from emulator import DEFAULT_API_KEY, DEFAULT_APP_ID, DEFAULT_TOKEN, Account, Emulator
+from emulator.clone_registry import Status as ClonedStatus
 
 SLOT = "S_grandma01"
 ENTITY = "tts.grandma"
@@ -398,3 +400,123 @@ async def test_v1_entries_cannot_clone(hass: HomeAssistant, config_entry: MockCo
         (config_entry.entry_id, "clone"), context={"source": SOURCE_USER}
     )
     assert result["reason"] == "clone_needs_v3"
+
+
+async def test_a_training_that_fails_while_watched_explains_why(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    setup_entry: MockConfigEntry,
+    emulator: Emulator,
+) -> None:
+    emulator.config.clone_training_seconds = 3600
+    emulator.faults.clone_training_fails = True
+    result = await start(hass, setup_entry)
+    file_id = await upload(hass_client, RECORDING, "grandma.wav")
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"recording": file_id, "language": "en"}
+    )
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    emulator.config.clone_training_seconds = 0
+    result = await finish_progress(hass, result)
+    assert result["step_id"] == "failed"
+    assert emulator.clones.requests[1]["body"]["language"] == 1
+
+
+async def test_losing_the_service_while_watching_says_so(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    setup_entry: MockConfigEntry,
+    emulator: Emulator,
+) -> None:
+    emulator.config.clone_training_seconds = 3600
+    result = await start(hass, setup_entry)
+    file_id = await upload(hass_client, RECORDING, "grandma.wav")
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"recording": file_id, "language": "zh"}
+    )
+    emulator.config.accounts.clear()  # every status read is now refused
+    result = await finish_progress(hass, result)
+    assert result["step_id"] == "failed"
+    assert "45000010" in result["description_placeholders"]["details"]
+
+
+async def test_an_upload_used_once_cannot_be_sent_again(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    setup_entry: MockConfigEntry,
+    emulator: Emulator,
+) -> None:
+    emulator.faults.clone_error_code = 45001109
+    result = await start(hass, setup_entry)
+    file_id = await upload(hass_client, RECORDING, "grandma.wav")
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"recording": file_id, "language": "zh"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"recording": file_id, "language": "zh"}
+    )
+    assert result["errors"] == {"recording": "recording_missing"}
+
+
+async def test_a_name_is_required(hass: HomeAssistant, setup_entry: MockConfigEntry) -> None:
+    result = await hass.config_entries.subentries.async_init(
+        (setup_entry.entry_id, "clone"), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"name": " ", "voice_slot": SLOT}
+    )
+    assert result["errors"] == {"name": "name_required"}
+
+
+async def test_cloning_needs_a_loaded_entry(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.subentries.async_init(
+        (config_entry.entry_id, "clone"), context={"source": SOURCE_USER}
+    )
+    assert result["reason"] == "entry_not_loaded"
+
+
+async def test_retraining_picks_up_a_training_in_progress_or_says_why_it_cannot(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    setup_entry: MockConfigEntry,
+    emulator: Emulator,
+) -> None:
+    result = await send_recording(hass, hass_client, await start(hass, setup_entry))
+    await hass.config_entries.subentries.async_configure(result["flow_id"], {})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    (preset,) = clone_presets(setup_entry)
+    context = {"source": SOURCE_RECONFIGURE, "subentry_id": preset.subentry_id}
+    emulator.clones.voices[SLOT].status = ClonedStatus.TRAINING
+    emulator.config.clone_training_seconds = 3600
+    result = await hass.config_entries.subentries.async_init(
+        (setup_entry.entry_id, "clone"), context=context
+    )
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    hass.config_entries.subentries.async_abort(result["flow_id"])
+    emulator.config.accounts.clear()
+    result = await hass.config_entries.subentries.async_init(
+        (setup_entry.entry_id, "clone"), context=context
+    )
+    assert result["reason"] == "status_unavailable"
+
+
+async def test_diagnostics_say_when_the_status_cannot_be_read(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    setup_entry: MockConfigEntry,
+    emulator: Emulator,
+) -> None:
+    result = await send_recording(hass, hass_client, await start(hass, setup_entry))
+    await hass.config_entries.subentries.async_configure(result["flow_id"], {})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    emulator.config.accounts.clear()
+    report = await async_get_config_entry_diagnostics(hass, setup_entry)
+    (voice,) = report["cloned_voices"]
+    assert voice["status_error"] == {"error": "AuthenticationError", "code": 45000010}
+
+
+def test_the_cloning_api_lives_on_the_synthesis_host() -> None:
+    assert clone_endpoint({}) == "wss://openspeech.bytedance.com"
+    assert clone_endpoint({"endpoint": "wss://proxy.example"}) == "wss://proxy.example"

@@ -12,6 +12,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from custom_components.volcengine_tts.volcengine import (
     ApiKeyCredentials,
@@ -25,6 +26,8 @@ from custom_components.volcengine_tts.volcengine import (
     InvalidInputError,
     InvalidSlotError,
     PermissionDeniedError,
+    ProtocolError,
+    RateLimitError,
     RecordingFormat,
     TrainingLimitError,
     TrainingStatus,
@@ -349,3 +352,63 @@ def test_the_http_base_follows_the_synthesis_endpoint(endpoint: str, base: str) 
 def test_plain_http_only_to_this_machine(endpoint: str) -> None:
     with pytest.raises(InvalidEndpointError):
         http_base_url(endpoint)
+
+
+@pytest.fixture
+async def crafted() -> AsyncIterator[dict[str, Any]]:
+    """A server answering every POST with ``reply['status']`` and ``reply['body']``."""
+    reply: dict[str, Any] = {"status": 200, "body": b"{}"}
+
+    async def answer(request: web.Request) -> web.Response:
+        return web.Response(status=reply["status"], body=reply["body"])
+
+    app = web.Application()
+    app.router.add_post("/{path:.*}", answer)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    reply["url"] = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    yield reply
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize(
+    ("status", "error_class"),
+    [
+        (401, AuthenticationError),
+        (429, RateLimitError),
+        (503, TransientServerError),
+        (404, InvalidInputError),
+    ],
+)
+async def test_refusals_without_a_code_are_classified_by_http_status(
+    session: aiohttp.ClientSession, crafted: dict[str, Any], status: int, error_class: type
+) -> None:
+    crafted.update(status=status, body=b"<html>busy</html>")
+    with pytest.raises(error_class) as caught:
+        await VoiceCloneClient(APP, session, endpoint=crafted["url"]).get_voice(SLOT)
+    assert caught.value.code == status
+
+
+@pytest.mark.parametrize("body", [b"not json", b'{"status": 99}'])
+async def test_a_reply_that_breaks_the_protocol(
+    session: aiohttp.ClientSession, crafted: dict[str, Any], body: bytes
+) -> None:
+    crafted["body"] = body
+    with pytest.raises(ProtocolError):
+        await VoiceCloneClient(APP, session, endpoint=crafted["url"]).get_voice(SLOT)
+
+
+async def test_success_codes_are_not_errors(
+    session: aiohttp.ClientSession, crafted: dict[str, Any]
+) -> None:
+    crafted["body"] = b'{"code": 20000000, "status": 1}'
+    status = await VoiceCloneClient(APP, session, endpoint=crafted["url"]).get_voice(SLOT)
+    assert status.status is TrainingStatus.TRAINING
+    assert status.resource_id == "seed-icl-2.0"  # no model type listed: the default
+
+
+def test_an_incomplete_prepaid_slot_is_refused() -> None:
+    with pytest.raises(InvalidSlotError):
+        VoiceSlot.parse(" S_ ")
