@@ -6,9 +6,12 @@ flow's file selector; the cloning client talks to the emulator's cloning API.
 
 from __future__ import annotations
 
+import base64
 import io
+import logging
 import math
 import struct
+import tempfile
 import wave
 from collections.abc import Iterator
 from http import HTTPStatus
@@ -144,7 +147,7 @@ async def speak(
 
 def uploads_left() -> list[Path]:
     """Files left in Home Assistant's upload folder (there must be none)."""
-    folder = Path("/tmp") / TEMP_DIR_NAME  # noqa: S108 - file_upload's own folder
+    folder = Path(tempfile.gettempdir()) / TEMP_DIR_NAME
     return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
 
 
@@ -154,7 +157,9 @@ async def test_recording_in_voice_preset_out(
     setup_entry: MockConfigEntry,
     emulator: Emulator,
     play_media_calls: list[ServiceCall],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     emulator.config.clone_training_seconds = 3600
     result = await start(hass, setup_entry)
     file_id = await upload(hass_client, RECORDING, "grandma.wav")
@@ -185,6 +190,13 @@ async def test_recording_in_voice_preset_out(
     spoken = [session for session in emulator.sessions if session.texts]
     assert (spoken[-1].speaker, spoken[-1].resource_id) == (SLOT, "seed-icl-2.0")
     assert emulator.clones.voices[SLOT].status == 4  # the first synthesis activated it
+    ours = "\n".join(  # the emulator's own server logs what it receives: not ours
+        record.getMessage()
+        for record in caplog.records
+        if not record.name.startswith(("websockets.server", "emulator"))
+    )
+    assert DEFAULT_TOKEN not in ours
+    assert base64.b64encode(RECORDING[:300]).decode()[:40] not in ours
 
 
 async def test_api_key_login_clones_too(
