@@ -3,9 +3,9 @@
 Why a second listener: the emulator's websocket server (``websockets``) refuses any
 request with a body before a handler sees it, so these POST endpoints cannot share its
 port. They are served by a small ``aiohttp`` application on the same host, at
-``Emulator.http_url``; a client is pointed there by its base URL (the real service
-serves both from ``openspeech.bytedance.com``, so production derives it from the
-synthesis endpoint).
+``Emulator.http_url``. The real service serves both from ``openspeech.bytedance.com``
+and clients derive the HTTPS base from the ``wss://`` endpoint; ``Emulator(one_port=True)``
+puts a gateway in front (see ``gateway``) so that derivation works against the emulator.
 
 Faithful to the clone notes, not to any client: the headers (``X-Api-Key`` or
 ``X-Api-App-Key`` + ``X-Api-Access-Key``, ``X-Api-Request-Id``), the body fields, the

@@ -25,9 +25,8 @@ def clone_endpoint(data: Mapping[str, Any]) -> str:
     """Say where the cloning API is: the synthesis endpoint's host, over HTTPS.
 
     The real service serves both from one host, so the client derives its
-    ``https://`` base from the configured ``wss://`` endpoint. Tests point this
-    at the emulator's cloning listener, which cannot share the websocket port
-    (its websocket server refuses request bodies).
+    ``https://`` base from the configured ``wss://`` endpoint (a loopback
+    ``ws://`` emulator gives ``http://``); a proxy endpoint proxies both.
     """
     return str(data.get(CONF_ENDPOINT, DEFAULT_ENDPOINT))
 

@@ -196,3 +196,29 @@ async def test_a_voice_still_training_does_not_speak(
     await train(web, emulator)
     _, failure = await _speak(emulator, SLOT, "seed-icl-2.0")
     assert failure["status_code"] == 45000001
+
+
+@pytest.mark.parametrize("tls", [False, True])
+async def test_one_port_serves_both_apis_as_the_real_host(
+    web: aiohttp.ClientSession, tls: bool
+) -> None:
+    async with Emulator(tls=tls, one_port=True) as emulator:
+        scheme = "https" if tls else "http"
+        assert emulator.http_url == scheme + emulator.url.removeprefix("wss" if tls else "ws")
+        context = emulator.client_ssl_context() if tls else None
+        async with web.post(
+            emulator.http_url + "/api/v3/tts/voice_clone",
+            json={"speaker_id": SLOT, "audio": AUDIO},
+            headers=APP_HEADERS,
+            ssl=context if context is not None else True,
+        ) as response:
+            assert (await response.json())["status"] == 2
+        async with open_v3(
+            emulator, headers=v3_headers(resource_id="seed-icl-2.0"), ssl=context
+        ) as websocket:
+            await start_connection(websocket)
+            started = await start_session(websocket, "s1", session_payload(SLOT))
+            assert started.event == SESSION_STARTED
+            await send_text(websocket, "s1", "你好。")
+            assert audio_of(await finish_session(websocket, "s1"))
+        assert emulator.clones.voices[SLOT].status == 4

@@ -13,7 +13,7 @@ import math
 import struct
 import tempfile
 import wave
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,14 @@ from custom_components.volcengine_tts import clone_flow
 from custom_components.volcengine_tts.clones import clone_endpoint
 from custom_components.volcengine_tts.const import CONF_APP_ID
 from custom_components.volcengine_tts.diagnostics import async_get_config_entry_diagnostics
-from emulator import DEFAULT_API_KEY, DEFAULT_APP_ID, DEFAULT_TOKEN, Account, Emulator
+from emulator import (
+    DEFAULT_API_KEY,
+    DEFAULT_APP_ID,
+    DEFAULT_TOKEN,
+    Account,
+    Emulator,
+    EmulatorConfig,
+)
 from emulator.clone_registry import Status as ClonedStatus
 
 SLOT = "S_grandma01"
@@ -62,13 +69,15 @@ def wav_recording(seconds: float, rate: int = RATE) -> bytes:
 RECORDING = wav_recording(12)
 
 
-@pytest.fixture(autouse=True)
-def cloning_api(emulator: Emulator) -> Iterator[None]:
-    """Point the cloning client at the emulator's cloning listener (its own port)."""
-    with patch(
-        "custom_components.volcengine_tts.clones.clone_endpoint", return_value=emulator.http_url
-    ):
-        yield
+@pytest.fixture
+async def emulator(emulator_config: EmulatorConfig) -> AsyncIterator[Emulator]:
+    """The emulator with the websocket and cloning APIs on one port, as the real host.
+
+    The integration derives the cloning API's address from the configured
+    endpoint (``ws://127.0.0.1:P`` → ``http://127.0.0.1:P``), exactly as in use.
+    """
+    async with Emulator(emulator_config, one_port=True) as running:
+        yield running
 
 
 @pytest.fixture(autouse=True)
