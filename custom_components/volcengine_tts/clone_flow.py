@@ -35,7 +35,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
 )
 
-from .clones import clone_client
+from .clones import clone_client, cloned_presets
 from .const import CONF_PROTOCOL, CONF_VOICE, PROTOCOL_V1
 from .errors import clone_flow_error, details
 from .options import ATTR_RESOURCE_ID
@@ -89,6 +89,7 @@ class VoiceCloneFlow(ConfigSubentryFlow):
 
     def __init__(self) -> None:
         """Start with nothing chosen."""
+        super().__init__()
         self._name = ""
         self._slot = VoiceSlot("")
         self._status: VoiceStatus | None = None
@@ -299,7 +300,7 @@ class VoiceCloneFlow(ConfigSubentryFlow):
     def _slot_has_preset(self) -> bool:
         return any(
             preset.data.get(CONF_VOICE) == self._slot.voice_id
-            for preset in self._get_entry().subentries.values()
+            for preset in cloned_presets(self._get_entry())
         )
 
     def _user_form(self, values: dict[str, Any], errors: dict[str, str]) -> SubentryFlowResult:
