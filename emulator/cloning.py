@@ -62,6 +62,7 @@ class CloneCode(IntEnum):
     NOT_GRANTED = 45000030
     INVALID_API_KEY = 45000010
     DEMO_TEXT_REFUSED = 45001126
+    DATABASE_FAILED = 55001301
 
 
 class CloneRefusalError(Exception):
@@ -226,6 +227,10 @@ class CloneService:
 
     def _status(self, body: Mapping[str, Any], account: Account) -> dict[str, Any]:
         speaker = _slot(body, account)
+        faults = self._state.faults
+        if faults.clone_status_failures > 0:
+            faults.clone_status_failures -= 1
+            raise CloneRefusalError(CloneCode.DATABASE_FAILED, "database error", http_status=500)
         voice = self.registry.voices.get(speaker)
         if voice is not None and voice.app_id != account.app_id:
             voice = None

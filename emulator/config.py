@@ -203,6 +203,8 @@ class Faults:
     """... this many times (counts down; at 0 the fault is off)."""
     clone_training_fails: bool = False
     """Trainings started now end in Failed instead of Success."""
+    clone_status_failures: int = 0
+    """Answer this many ``get_voice`` calls with 55001301 (the service's database failing)."""
 
 
 @dataclass(frozen=True, slots=True)

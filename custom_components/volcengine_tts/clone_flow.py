@@ -241,12 +241,21 @@ class VoiceCloneFlow(ConfigSubentryFlow):
         return self.async_show_progress_done(next_step_id="failed")
 
     async def _async_poll(self) -> VoiceStatus:
-        """Read the status until the training ends, for at most ``training_timeout``."""
+        """Read the status until the training ends, for at most ``training_timeout``.
+
+        A failure worth retrying (the service busy, the network lost) is read past:
+        the training goes on regardless; any other failure ends the wait.
+        """
         client = clone_client(self.hass, self._get_entry())
         async with asyncio.timeout(self.training_timeout):
             while True:
                 await asyncio.sleep(self.poll_interval)
-                status = await client.get_voice(self._slot)
+                try:
+                    status = await client.get_voice(self._slot)
+                except VolcengineError as err:
+                    if err.retryable:  # a busy service or a lost connection: the training goes on
+                        continue
+                    raise
                 if status.status is not TrainingStatus.TRAINING:
                     return status
 

@@ -7,24 +7,12 @@ flow's file selector; the cloning client talks to the emulator's cloning API.
 from __future__ import annotations
 
 import base64
-import io
 import logging
-import math
-import struct
-import tempfile
-import wave
 from collections.abc import AsyncIterator, Iterator
-from http import HTTPStatus
-from pathlib import Path
-from typing import Any
 from unittest.mock import patch
 
-import aiohttp
 import pytest
-from homeassistant.components import media_source
-from homeassistant.components.file_upload import TEMP_DIR_NAME
-from homeassistant.components.media_player import ATTR_MEDIA_CONTENT_ID
-from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigSubentry
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.data_entry_flow import FlowResultType
@@ -45,28 +33,18 @@ from emulator import (
 )
 from emulator.clone_registry import Status as ClonedStatus
 
-SLOT = "S_grandma01"
-ENTITY = "tts.grandma"
-SPEAKER = "media_player.kitchen"
-MESSAGE = "吃饭啦"
-RATE = 16000
-
-
-def wav_recording(seconds: float, rate: int = RATE) -> bytes:
-    """A mono 16-bit WAV tone of ``seconds``: stands in for a person speaking."""
-    frames = b"".join(
-        struct.pack("<h", int(6000 * math.sin(index / 8))) for index in range(int(rate * seconds))
-    )
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(rate)
-        writer.writeframes(frames)
-    return buffer.getvalue()
-
-
-RECORDING = wav_recording(12)
+from .cloning import (
+    RECORDING,
+    SLOT,
+    clone_presets,
+    finish_progress,
+    send_recording,
+    speak,
+    start,
+    upload,
+    uploads_left,
+    wav_recording,
+)
 
 
 @pytest.fixture
@@ -85,79 +63,6 @@ def no_waiting() -> Iterator[None]:
     """Poll without pausing: the emulator answers at once."""
     with patch.object(clone_flow.VoiceCloneFlow, "poll_interval", 0):
         yield
-
-
-async def upload(hass_client: ClientSessionGenerator, content: bytes, name: str) -> str:
-    """Upload a file as the frontend's file selector does; return its id."""
-    form = aiohttp.FormData()
-    form.add_field("file", content, filename=name, content_type="application/octet-stream")
-    client = await hass_client()
-    response = await client.post("/api/file_upload", data=form)
-    assert response.status == HTTPStatus.OK
-    return str((await response.json())["file_id"])
-
-
-async def start(hass: HomeAssistant, entry: MockConfigEntry, slot: str = SLOT) -> dict[str, Any]:
-    """Open Clone a voice and name the slot."""
-    result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, "clone"), context={"source": SOURCE_USER}
-    )
-    assert result["type"] is FlowResultType.FORM
-    return await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"name": "Grandma", "voice_slot": slot}
-    )
-
-
-async def send_recording(
-    hass: HomeAssistant,
-    hass_client: ClientSessionGenerator,
-    result: dict[str, Any],
-    content: bytes = RECORDING,
-    name: str = "grandma.wav",
-    **fields: Any,
-) -> dict[str, Any]:
-    """Fill in the upload step; once the training ends, return the step after it."""
-    assert result["step_id"] == "upload", result
-    file_id = await upload(hass_client, content, name)
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"recording": file_id, "language": "zh", **fields}
-    )
-    return await finish_progress(hass, result)
-
-
-async def finish_progress(hass: HomeAssistant, result: dict[str, Any]) -> dict[str, Any]:
-    """Let the training task end, then show the step it leads to."""
-    if result["type"] is not FlowResultType.SHOW_PROGRESS:
-        return result
-    await hass.async_block_till_done()
-    return await hass.config_entries.subentries.async_configure(result["flow_id"])
-
-
-def clone_presets(entry: MockConfigEntry) -> list[ConfigSubentry]:
-    return [item for item in entry.subentries.values() if item.subentry_type == "clone"]
-
-
-async def speak(
-    hass: HomeAssistant, hass_client: ClientSessionGenerator, calls: list[ServiceCall]
-) -> bytes:
-    await hass.services.async_call(
-        "tts",
-        "speak",
-        {"entity_id": ENTITY, "media_player_entity_id": SPEAKER, "message": MESSAGE},
-        blocking=True,
-    )
-    resolved = await media_source.async_resolve_media(
-        hass, calls[-1].data[ATTR_MEDIA_CONTENT_ID], None
-    )
-    response = await (await hass_client()).get(resolved.url)
-    assert response.status == HTTPStatus.OK
-    return await response.read()
-
-
-def uploads_left() -> list[Path]:
-    """Files left in Home Assistant's upload folder (there must be none)."""
-    folder = Path(tempfile.gettempdir()) / TEMP_DIR_NAME
-    return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
 
 
 async def test_recording_in_voice_preset_out(
@@ -541,3 +446,22 @@ async def test_diagnostics_say_when_the_status_cannot_be_read(
 def test_the_cloning_api_lives_on_the_synthesis_host() -> None:
     assert clone_endpoint({}) == "wss://openspeech.bytedance.com"
     assert clone_endpoint({"endpoint": "wss://proxy.example"}) == "wss://proxy.example"
+
+
+async def test_a_busy_service_while_watching_is_read_past(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    setup_entry: MockConfigEntry,
+    emulator: Emulator,
+) -> None:
+    emulator.config.clone_training_seconds = 3600
+    result = await start(hass, setup_entry)
+    file_id = await upload(hass_client, RECORDING, "grandma.wav")
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"recording": file_id, "language": "zh"}
+    )
+    emulator.faults.clone_status_failures = 2  # 55001301 twice, then the answer
+    emulator.config.clone_training_seconds = 0
+    result = await finish_progress(hass, result)
+    assert result["step_id"] == "confirm"
+    assert emulator.faults.clone_status_failures == 0
