@@ -9,6 +9,8 @@ imports nothing from ``custom_components``, so client and emulator check each ot
 """
 
 from .audio import render_audio, speech_duration
+from .clone_registry import ClonedVoice, CloneRegistry
+from .cloning import GET_VOICE_PATH, VOICE_CLONE_PATH
 from .config import (
     DEFAULT_API_KEY,
     DEFAULT_APP_ID,
@@ -41,12 +43,16 @@ __all__ = [
     "DEFAULT_TOKEN",
     "DEFAULT_V3_VOICES",
     "DEFAULT_VOICES",
+    "GET_VOICE_PATH",
     "RECOGNITION_RESOURCE_IDS",
     "RESOURCE_IDS",
     "SAUC_ENDPOINTS",
     "UNIDIRECTIONAL_PATH",
     "V1_PATH",
+    "VOICE_CLONE_PATH",
     "Account",
+    "CloneRegistry",
+    "ClonedVoice",
     "Emulator",
     "EmulatorConfig",
     "Faults",

@@ -118,6 +118,10 @@ class Account:
     character_quota: int | None = None
     """Characters this account may have billed in all (a trial's lifetime quota, refilled
     by buying more: replace the account with a larger one); ``None`` is unlimited."""
+    clone_slots: frozenset[str] | None = None
+    """Prepaid voice slots (``S_…``) bought for cloning; ``None`` accepts any ``S_…`` id."""
+    postpaid_cloning: bool = True
+    """Whether the post-paid voice service (``custom_speaker_id``) is enabled."""
 
 
 def _default_accounts() -> dict[str, Account]:
@@ -164,6 +168,10 @@ class EmulatorConfig:
     """Gzip recognition responses (the documentation's reading; live captures are plain)."""
     final_sequence_negative: bool = False
     """Negate the final recognition response's sequence (live captures keep it positive)."""
+    clone_training_seconds: float = 0.0
+    """Seconds a voice stays Training before it reaches Success (or Failed)."""
+    clone_upload_limit: int = 10
+    """Trainings one slot accepts before 45001123 (the real number is per product)."""
 
 
 @dataclass(slots=True)
@@ -191,6 +199,15 @@ class Faults:
     """Seconds to wait before answering the handshake."""
     text_frame: str | None = None
     """Send this websocket text frame instead of audio, then close."""
+    clone_error_code: int | None = None
+    """Answer ``voice_clone`` with this documented code (e.g. 45001109) ..."""
+    clone_error_message: str = "emulated cloning failure"
+    clone_error_count: int = 1
+    """... this many times (counts down; at 0 the fault is off)."""
+    clone_training_fails: bool = False
+    """Trainings started now end in Failed instead of Success."""
+    clone_status_failures: int = 0
+    """Answer this many ``get_voice`` calls with 55001301 (the service's database failing)."""
 
 
 @dataclass(frozen=True, slots=True)

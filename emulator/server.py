@@ -20,9 +20,12 @@ from types import TracebackType
 from typing import Final, Self
 from urllib.parse import urlsplit
 
+from aiohttp import web
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
+from .clone_registry import CloneRegistry
+from .cloning import CloneService
 from .config import (
     RECOGNITION_RESOURCE_IDS,
     EmulatorConfig,
@@ -31,6 +34,7 @@ from .config import (
     ReceivedRequest,
     ReceivedSession,
 )
+from .gateway import Gateway
 from .latency import LatencyProxy
 from .sauc_handler import SAUC_ENDPOINTS, serve_recognition
 from .state import Handshake, ServiceState
@@ -109,17 +113,25 @@ class Emulator:
     """
 
     def __init__(
-        self, config: EmulatorConfig | None = None, *, tls: bool = False, rtt: float = 0.0
+        self,
+        config: EmulatorConfig | None = None,
+        *,
+        tls: bool = False,
+        rtt: float = 0.0,
+        one_port: bool = False,
     ) -> None:
         if rtt < 0:
             raise ValueError("rtt must not be negative")
         self._state = ServiceState(config if config is not None else EmulatorConfig())
         self._tls = tls
         self._rtt = rtt
+        self._one_port = one_port
+        self._gateway: Gateway | None = None
         self._tls_dir: tempfile.TemporaryDirectory[str] | None = None
         self._certificates: CertificatePaths | None = None
         self._server: Server | None = None
         self._proxy: LatencyProxy | None = None
+        self._http: web.AppRunner | None = None
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -235,8 +247,36 @@ class Emulator:
         scheme = "wss" if self._tls else "ws"
         if self._proxy is not None:
             return self._proxy.url_for(scheme)
-        port = self._server.sockets[0].getsockname()[1]
+        return f"{scheme}://{self.config.host}:{self._public_port()}"
+
+    def _public_port(self) -> int:
+        """Return the port of the websocket APIs (the gateway's, with ``one_port``)."""
+        if self._gateway is not None:
+            return self._gateway.port
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        return int(self._server.sockets[0].getsockname()[1])
+
+    @property
+    def http_url(self) -> str:
+        """Base URL of the HTTPS (or, without TLS, HTTP) cloning API, e.g. ``http://127.0.0.1:43124``.
+
+        Its own port: ``websockets`` refuses requests with a body, so the POST endpoints
+        cannot share the websocket port as they share the real service's host. With
+        ``one_port`` a gateway serves both on one port, so this is ``url`` over HTTP(S).
+        """
+        if self._http is None or not self._http.addresses:
+            raise RuntimeError("the emulator is not running")
+        scheme = "https" if self._tls else "http"
+        if self._gateway is not None or self._proxy is not None:
+            return scheme + self.url.removeprefix("wss" if self._tls else "ws")
+        port = self._http.addresses[0][1]
         return f"{scheme}://{self.config.host}:{port}"
+
+    @property
+    def clones(self) -> CloneRegistry:
+        """Voices trained through the cloning API, and every cloning request received."""
+        return self._state.clones
 
     @property
     def ca_file(self) -> str | None:
@@ -260,13 +300,16 @@ class Emulator:
             self.config.port,
             process_request=self._process_request,
             process_response=self._process_response,
-            ssl=self._prepare_tls() if self._tls else None,
+            ssl=self._listener_tls(),
             compression=None,
             ping_interval=None,
             close_timeout=_CLOSE_TIMEOUT,
         )
+        await self._start_http()
+        if self._one_port:
+            await self._start_gateway()
         if self._rtt > 0:
-            port = self._server.sockets[0].getsockname()[1]
+            port = self._public_port()
             self._proxy = LatencyProxy(self.config.host, port, rtt=self._rtt, host=self.config.host)
             await self._proxy.start()
         _LOGGER.debug("emulator listening on %s", self.url)
@@ -277,6 +320,9 @@ class Emulator:
         if server is None:
             return
         self._state.stopping.set()
+        http, self._http = self._http, None
+        if http is not None:
+            await http.cleanup()
         server.close()
         try:
             async with asyncio.timeout(_SHUTDOWN_GRACE):
@@ -287,11 +333,47 @@ class Emulator:
                 task.cancel()
             await server.wait_closed()
         finally:
-            # The proxy goes last: closing handshakes still travel through it.
+            # The gateway and the proxy go last: closing handshakes still travel through them.
+            gateway, self._gateway = self._gateway, None
+            if gateway is not None:
+                await gateway.stop()
             proxy, self._proxy = self._proxy, None
             if proxy is not None:
                 await proxy.stop()
             self._discard_tls()
+
+    async def _start_http(self) -> None:
+        """Serve the cloning API on its own port of the same host (same TLS, if any)."""
+        runner = web.AppRunner(
+            CloneService(self._state).application(),
+            handle_signals=False,
+            access_log=None,
+            shutdown_timeout=_SHUTDOWN_GRACE,
+        )
+        await runner.setup()
+        certificates = None if self._one_port else self._certificates
+        tls = server_ssl_context(certificates) if certificates is not None else None
+        await web.TCPSite(runner, self.config.host, 0, ssl_context=tls).start()
+        self._http = runner
+
+    async def _start_gateway(self) -> None:
+        """Put one port in front of both listeners; it terminates TLS itself."""
+        if self._server is None or self._http is None:
+            raise RuntimeError("the listeners start before the gateway")
+        self._gateway = Gateway(
+            self.config.host,
+            websocket_port=int(self._server.sockets[0].getsockname()[1]),
+            http_port=int(self._http.addresses[0][1]),
+            ssl_context=server_ssl_context(self._certificates) if self._certificates else None,
+        )
+        await self._gateway.start()
+
+    def _listener_tls(self) -> ssl.SSLContext | None:
+        """TLS for the websocket listener: its own, unless a gateway in front terminates it."""
+        if not self._tls:
+            return None
+        context = self._prepare_tls()
+        return None if self._one_port else context
 
     def _prepare_tls(self) -> ssl.SSLContext:
         self._tls_dir = tempfile.TemporaryDirectory(prefix="volcengine-emulator-tls-")

@@ -13,6 +13,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
+from .clone_registry import CloneRegistry
 from .config import EmulatorConfig, Faults, ReceivedRecognition, ReceivedRequest, ReceivedSession
 from .errors import ErrorCode, ServiceError
 
@@ -64,6 +65,8 @@ class ServiceState:
     """Recognition sessions in progress per app id (their own quota, apart from TTS's)."""
     billed: Counter[str] = field(default_factory=Counter)
     """Characters billed per app id: what finished v3 sessions reported as ``text_words``."""
+    clones: CloneRegistry = field(default_factory=CloneRegistry)
+    """Voices trained through the cloning API; synthesis reads their status."""
 
     def bill(self, app_id: str, characters: int) -> None:
         """Count characters a finished synthesis cost the account."""

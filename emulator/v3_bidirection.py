@@ -167,7 +167,9 @@ class _BidirectionalConnection:
             )
         )
         try:
-            params = validate_session(frame.payload, self._identity, self._state.config)
+            params = validate_session(
+                frame.payload, self._identity, self._state.config, self._state.clones
+            )
             if QUOTA_REFUSED_AT_START_SESSION:
                 self._check_quota()
         except V3Error as failure:

@@ -13,6 +13,7 @@ from http import HTTPStatus
 from typing import Any, Final, Literal
 
 from .audio import DEFAULT_BITRATE_KBPS, DEFAULT_SAMPLE_RATE, SUPPORTED_SAMPLE_RATES
+from .clone_registry import CloneRegistry, Status
 from .config import RESOURCE_IDS, Account, EmulatorConfig, ReceivedSession
 from .errors import (
     INVALID_API_KEY,
@@ -230,11 +231,18 @@ def _in_range(params: dict[str, Any], key: str, bounds: tuple[int, int], default
 
 
 def _check_speaker(
-    speaker: str, resource_id: str, account: Account, config: EmulatorConfig
+    speaker: str,
+    resource_id: str,
+    account: Account,
+    config: EmulatorConfig,
+    clones: CloneRegistry | None,
 ) -> None:
     if not speaker:
         raise invalid_params("req_params.speaker is required")
-    generation = speaker_generation(speaker)
+    cloned = clones.speaker_state(speaker, config.clone_training_seconds) if clones else None
+    generation = "icl" if cloned is not None else speaker_generation(speaker)
+    if cloned is not None and cloned not in (Status.SUCCESS, Status.ACTIVE):
+        raise invalid_params(f"speaker not found: {speaker} is not trained")
     if generation != "icl" and speaker not in config.v3_voices:
         raise invalid_params(f"speaker not found: {speaker}")
     if RESOURCE_GENERATIONS.get(resource_id) != generation:
@@ -263,7 +271,10 @@ def _bitrate_kbps(audio: dict[str, Any]) -> int:
 
 
 def validate_session(
-    payload: dict[str, Any], identity: V3Identity, config: EmulatorConfig
+    payload: dict[str, Any],
+    identity: V3Identity,
+    config: EmulatorConfig,
+    clones: CloneRegistry | None = None,
 ) -> SessionParams:
     """Turn StartSession (or unidirectional request) JSON into parameters, or raise ``V3Error``.
 
@@ -281,7 +292,7 @@ def validate_session(
     account = config.accounts.get(identity.app_id)
     if account is None:  # removed while the connection was open
         raise V3Error(V3Code.CLIENT_ERROR, INVALID_KEYS)
-    _check_speaker(speaker, identity.resource_id, account, config)
+    _check_speaker(speaker, identity.resource_id, account, config, clones)
     sample_rate = _number(audio, "sample_rate", DEFAULT_SAMPLE_RATE)
     if sample_rate not in SUPPORTED_SAMPLE_RATES:
         raise invalid_params(f"unsupported audio_params.sample_rate {sample_rate:g}")
@@ -289,9 +300,12 @@ def validate_session(
     _in_range(audio, "loudness_rate", RATE_RANGE, 0)
     if "emotion_scale" in audio:
         _in_range(audio, "emotion_scale", EMOTION_SCALE_RANGE, 4)
+    encoding = _format(audio)
+    if clones is not None:
+        clones.activate(speaker)  # the first synthesis makes a trained voice Active
     return SessionParams(
         speaker=speaker,
-        encoding=_format(audio),
+        encoding=encoding,
         sample_rate=int(sample_rate),
         bitrate_kbps=_bitrate_kbps(audio),
         speed_ratio=1 + speech_rate / _PERCENT,

@@ -123,7 +123,7 @@ class _UnidirectionalConnection:
         raw_text = req_params.get("text") if isinstance(req_params, dict) else None
         if isinstance(raw_text, str):
             self._state.sessions[index].texts.append(raw_text)
-        params = validate_session(frame.payload, self._identity, config)
+        params = validate_session(frame.payload, self._identity, config, self._state.clones)
         text = _text(frame.payload, config.max_text_chars)
         streamer = SentenceStreamer(self._connection, self._state, session_id, params)
         for sentence in split_sentences(text):

@@ -29,6 +29,7 @@ from homeassistant.helpers.selector import (
 
 from . import CONFIG_VERSION, default_settings
 from .checks import async_check_defaults, async_check_login, async_check_new_login
+from .clone_flow import VoiceCloneFlow
 from .const import (
     CONF_APP_ID,
     CONF_CLUSTER,
@@ -49,6 +50,7 @@ from .const import (
     PROTOCOL_V3,
     RESOURCE_AUTO,
     SECTION_CONNECTION,
+    SUBENTRY_CLONE,
     SUBENTRY_VOICE,
 )
 from .form import (
@@ -234,8 +236,8 @@ class VolcengineConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Voice presets: one TTS entity each, with its own defaults."""
-        return {SUBENTRY_VOICE: VoicePresetFlow}
+        """Voice presets (one TTS entity each, with its own defaults) and cloned voices."""
+        return {SUBENTRY_VOICE: VoicePresetFlow, SUBENTRY_CLONE: VoiceCloneFlow}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the app's credentials and test them before creating the entry."""

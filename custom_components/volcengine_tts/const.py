@@ -25,6 +25,8 @@ CONF_MONTHLY_BUDGET: Final = "monthly_budget"
 """Characters a month the user means to spend; 0 (the default) turns the warning off."""
 SUBENTRY_VOICE: Final = "voice"
 """Subentry type of a voice preset: its own TTS entity with its own defaults."""
+SUBENTRY_CLONE: Final = "clone"
+"""Subentry type of a cloned voice: a voice preset whose voice was trained from a recording."""
 
 PROTOCOL_V3: Final = "v3"
 PROTOCOL_V1: Final = "v1"

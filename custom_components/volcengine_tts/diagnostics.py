@@ -9,6 +9,7 @@ from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY
 from homeassistant.core import HomeAssistant
 
 from . import VolcengineConfigEntry
+from .clones import async_clone_diagnostics
 from .const import CONF_APP_ID, CONF_CUSTOM_VOICES
 from .voices import async_load_catalogue
 
@@ -19,7 +20,7 @@ TO_REDACT = {CONF_APP_ID, CONF_ACCESS_TOKEN, CONF_API_KEY, "unique_id"}
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: VolcengineConfigEntry
 ) -> dict[str, Any]:
-    """Return the entry (redacted), voice counts, usage counters, the engine's state and errors."""
+    """Return the entry (redacted), voice counts, usage, the engine's state, errors and clones."""
     catalogue = await async_load_catalogue(hass)
     generations: dict[str, int] = {}
     for voice in catalogue.voices:
@@ -34,6 +35,7 @@ async def async_get_config_entry_diagnostics(
         "usage": entry.runtime_data.usage.as_dict(),
         "engine": entry.runtime_data.engine.diagnostics(),
         "stt": _stt_diagnostics(entry),
+        "cloned_voices": await async_clone_diagnostics(hass, entry),
     }
 
 

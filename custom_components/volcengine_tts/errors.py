@@ -15,6 +15,8 @@ from .volcengine import (
     AudioSourceError,
     AudioTooLongError,
     AuthenticationError,
+    CloneRecordingError,
+    CloneSlotNotFoundError,
     EmptyAudioError,
     InvalidEndpointError,
     InvalidInputError,
@@ -27,9 +29,12 @@ from .volcengine import (
     RateLimitError,
     TextSourceCancelledError,
     TextStalledError,
+    TrainingLimitError,
+    TranscriptMismatchError,
     TransientServerError,
     UnknownVoiceError,
     UnsupportedCredentialsError,
+    VoiceprintError,
     VolcengineConnectionError,
     VolcengineError,
     VolcengineTimeoutError,
@@ -40,6 +45,7 @@ _TRANSLATION_KEYS: Final[tuple[tuple[type[VolcengineError], str], ...]] = (
     (AuthenticationError, "invalid_auth"),
     (UnsupportedCredentialsError, "api_key_needs_v3"),
     (PermissionDeniedError, "resource_not_granted"),
+    (CloneSlotNotFoundError, "slot_not_found"),
     (UnknownVoiceError, "unknown_voice"),
     (MessageTooLongError, "message_too_long"),
     (NothingToSpeakError, "nothing_to_speak"),
@@ -48,7 +54,11 @@ _TRANSLATION_KEYS: Final[tuple[tuple[type[VolcengineError], str], ...]] = (
     (AudioSourceError, "audio_source_failed"),
     (InvalidResourceError, "invalid_resource"),
     (InvalidEndpointError, "invalid_endpoint"),
+    (TranscriptMismatchError, "transcript_mismatch"),
+    (VoiceprintError, "voiceprint_failed"),
+    (CloneRecordingError, "recording_refused"),
     (InvalidInputError, "invalid_input"),
+    (TrainingLimitError, "training_limit"),
     (QuotaExhaustedError, "quota_exhausted"),
     (RateLimitError, "rate_limited"),
     (TransientServerError, "service_unavailable"),
@@ -78,6 +88,23 @@ _FLOW_ERRORS: Final[dict[str, str]] = {
     "invalid_resource": "invalid_resource",
     "invalid_input": "invalid_input",
 }
+
+
+# The cloning form's answers: its own words where cloning has them, else the set-up's.
+_CLONE_FLOW_ERRORS: Final[dict[str, str]] = {
+    "slot_not_found": "slot_not_found",
+    "transcript_mismatch": "transcript_mismatch",
+    "voiceprint_failed": "voiceprint_failed",
+    "recording_refused": "recording_refused",
+    "training_limit": "training_limit",
+    "resource_not_granted": "cloning_not_granted",
+}
+
+
+def clone_flow_error(error: VolcengineError) -> str:
+    """Return the cloning flow's error key (under ``config_subentries.clone.error``)."""
+    key = translation_key(error)
+    return _CLONE_FLOW_ERRORS.get(key) or flow_error(error)
 
 
 def translation_key(error: VolcengineError) -> str:

@@ -36,6 +36,8 @@ ATTR_EXPLICIT_LANGUAGE: Final = "explicit_language"
 ATTR_CONTEXT_TEXTS: Final = "context_texts"
 ATTR_FILTER_MARKDOWN: Final = "filter_markdown"
 """Speak what a screen shows, not Markdown, link targets and emoji (``false``: verbatim)."""
+ATTR_RESOURCE_ID: Final = "resource_id"
+"""A cloned voice preset's v3 resource (``seed-icl-2.0``); a default, never a call option."""
 
 FORMATS: Final = ("mp3", "ogg_opus", "wav")
 """Formats Home Assistant can serve and convert (raw PCM has no container)."""
@@ -114,6 +116,7 @@ OPTIONS_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_FILTER_MARKDOWN, default=DEFAULTS[ATTR_FILTER_MARKDOWN]): cv.boolean,
         vol.Optional(ATTR_PREFERRED_FORMAT): cv.string,
         vol.Optional(ATTR_PREFERRED_SAMPLE_RATE): vol.Coerce(int),
+        vol.Optional(ATTR_RESOURCE_ID): vol.Any(None, cv.string),
     },
     extra=vol.ALLOW_EXTRA,
 )
@@ -166,7 +169,13 @@ def default_options(entry_options: Mapping[str, Any]) -> dict[str, Any]:
     }
     for key, value in DEFAULTS.items():
         defaults[key] = entry_options.get(key, value)
-    for key in (ATTR_EMOTION, ATTR_BITRATE, ATTR_EXPLICIT_LANGUAGE, ATTR_CONTEXT_TEXTS):
+    for key in (
+        ATTR_EMOTION,
+        ATTR_BITRATE,
+        ATTR_EXPLICIT_LANGUAGE,
+        ATTR_CONTEXT_TEXTS,
+        ATTR_RESOURCE_ID,
+    ):
         if entry_options.get(key):
             defaults[key] = entry_options[key]
     return defaults
@@ -207,6 +216,7 @@ def audio_request(
         explicit_language=valid.get(ATTR_EXPLICIT_LANGUAGE),
         context_texts=tuple(valid.get(ATTR_CONTEXT_TEXTS) or ()),
         filter_markdown=valid[ATTR_FILTER_MARKDOWN],
+        resource_id=valid.get(ATTR_RESOURCE_ID) or None,
     )
     return AudioRequest(settings, extension, wav_header=format_name == "wav")
 

@@ -22,6 +22,7 @@ from . import VolcengineConfigEntry, report_problem
 from .const import (
     CONF_CUSTOM_VOICES,
     DEFAULT_LANGUAGE,
+    SUBENTRY_CLONE,
     SUBENTRY_VOICE,
     SUPPORTED_LANGUAGES,
 )
@@ -49,10 +50,10 @@ async def async_setup_entry(
     entry: VolcengineConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the entry's TTS entity, and one per voice preset (each on its own device)."""
+    """Add the entry's TTS entity, and one per voice preset or cloned voice (own device each)."""
     async_add_entities([VolcengineTTSEntity(entry)])
     for preset in entry.subentries.values():
-        if preset.subentry_type == SUBENTRY_VOICE:
+        if preset.subentry_type in (SUBENTRY_VOICE, SUBENTRY_CLONE):
             async_add_entities(
                 [VolcengineTTSEntity(entry, preset)], config_subentry_id=preset.subentry_id
             )

@@ -66,12 +66,13 @@ class FrontendFlows:
 async def frontend_flows(hass: HomeAssistant, hass_client: ClientSessionGenerator) -> FrontendFlows:
     """Set up the REST API of config flows and return a browser's view of it.
 
-    As in a running Home Assistant, our dependencies ``tts`` and ``stt`` are set
-    up before a browser connects (the test client freezes the web app's routes).
+    As in a running Home Assistant, our dependencies ``tts``, ``stt`` and
+    ``file_upload`` are set up before a browser connects (the test client freezes
+    the web app's routes; Home Assistant's own server never does).
     """
     assert await async_setup_component(hass, "config", {})
-    assert await async_setup_component(hass, "tts", {})
-    assert await async_setup_component(hass, "stt", {})
+    for dependency in ("tts", "stt", "file_upload"):
+        assert await async_setup_component(hass, dependency, {})
     return FrontendFlows(await hass_client())
 
 

@@ -8,11 +8,27 @@ be tested and reused on its own. Layers, from the bottom: ``frames`` (bytes),
 lent as sessions), ``slots`` (the request limit of one-connection-per-request
 work), ``exchange`` (one v3 request's sender, reader and cleanup) and
 ``engine`` (many requests). Speech recognition takes the same road:
-``recognition`` (one utterance) and ``recognition_engine``.
+``recognition`` (one utterance) and ``recognition_engine``. Voice cloning is
+two HTTPS calls on a caller's web session (``cloning``).
 """
 
 from .bidirection import RESOURCE_IDS, resource_id_for_voice
 from .client import V1Client
+from .cloning import (
+    CloneLanguage,
+    CloneRecording,
+    CloneRecordingError,
+    CloneSlotNotFoundError,
+    InvalidSlotError,
+    RecordingFormat,
+    TrainingLimitError,
+    TrainingStatus,
+    TranscriptMismatchError,
+    VoiceCloneClient,
+    VoiceprintError,
+    VoiceSlot,
+    VoiceStatus,
+)
 from .engine import EngineConfig, SynthesisEngine
 from .errors import (
     AudioSourceError,
@@ -67,12 +83,17 @@ __all__ = [
     "AudioSourceError",
     "AudioTooLongError",
     "AuthenticationError",
+    "CloneLanguage",
+    "CloneRecording",
+    "CloneRecordingError",
+    "CloneSlotNotFoundError",
     "Credentials",
     "EmptyAudioError",
     "EngineConfig",
     "InvalidEndpointError",
     "InvalidInputError",
     "InvalidResourceError",
+    "InvalidSlotError",
     "MessageTooLongError",
     "NothingToSpeakError",
     "PermissionDeniedError",
@@ -82,18 +103,26 @@ __all__ = [
     "RecognitionConfig",
     "RecognitionEngine",
     "RecognitionSettings",
+    "RecordingFormat",
     "ServerError",
     "ServiceCredentials",
     "SynthesisEngine",
     "SynthesisRequest",
     "TextSourceCancelledError",
     "TextStalledError",
+    "TrainingLimitError",
+    "TrainingStatus",
     "Transcript",
+    "TranscriptMismatchError",
     "TransientServerError",
     "UnknownVoiceError",
     "UnsupportedCredentialsError",
     "V1Client",
+    "VoiceCloneClient",
     "VoiceSettings",
+    "VoiceSlot",
+    "VoiceStatus",
+    "VoiceprintError",
     "VolcengineConnectionError",
     "VolcengineError",
     "VolcengineTimeoutError",

@@ -291,7 +291,7 @@ class SynthesisEngine:
     async def _stream_v3(
         self, pieces: AsyncGenerator[str], settings: VoiceSettings
     ) -> AsyncGenerator[bytes]:
-        resource_id = self.config.resource_id or resource_id_for_voice(settings.voice)
+        resource_id = self._resource_id(settings)
         warm = self._warm_settings(resource_id)
         async with self._pool.lease(resource_id, settings, warm=warm) as session:
             exchange = V3Exchange(session, pieces)
@@ -304,8 +304,13 @@ class SynthesisEngine:
         warm = self.config.warm_settings
         if warm is None:
             return None
-        wanted = self.config.resource_id or resource_id_for_voice(warm.voice)
-        return warm if wanted == resource_id else None
+        return warm if self._resource_id(warm) == resource_id else None
+
+    def _resource_id(self, settings: VoiceSettings) -> str:
+        """Pick the resource: the voice's own (a cloned preset's), the entry's, or by generation."""
+        return (
+            settings.resource_id or self.config.resource_id or resource_id_for_voice(settings.voice)
+        )
 
     async def _open_connection(self, resource_id: str) -> BidirectionalConnection:
         return await BidirectionalConnection.open(

@@ -93,6 +93,9 @@ class VoiceSettings:
     filter_markdown: bool = True
     """Speak what a screen would show, not its Markdown, link targets and emoji:
     the service's own filter is switched on and the engine strips the rest."""
+    resource_id: str | None = None
+    """v3 resource id this voice needs (a cloned voice's ``seed-icl-2.0``); ``None``
+    leaves it to the engine's configuration or the voice's generation."""
 
     def with_text(self, text: str) -> SynthesisRequest:
         """Combine these settings with a text into a one-shot request."""
