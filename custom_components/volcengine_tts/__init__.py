@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from homeassistant.components.tts import ATTR_VOICE
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant, callback
@@ -50,6 +51,7 @@ from .issues import (
 from .options import audio_request, default_options
 from .recognition_options import async_remove_stt_entity, create_recognizer
 from .usage import UsageMeter
+from .voices import speaks_bidirectionally, takes_ssml
 from .volcengine import (
     ApiKeyCredentials,
     AuthenticationError,
@@ -90,7 +92,11 @@ def default_settings(options: Mapping[str, Any]) -> VoiceSettings:
     from what the entity sends, every request would cancel it and pay for a
     new StartSession.
     """
-    return audio_request(default_options(options)).settings
+    defaults = default_options(options)
+    voice = str(defaults[ATTR_VOICE])
+    return audio_request(
+        defaults, bidirection=speaks_bidirectionally(voice), takes_ssml=takes_ssml(voice)
+    ).settings
 
 
 def credentials(data: Mapping[str, Any]) -> ServiceCredentials:

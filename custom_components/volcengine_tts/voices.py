@@ -51,6 +51,10 @@ class VoiceInfo:
     emotions: tuple[str, ...] = ()
     """Values for the ``emotion`` parameter, only where Volcengine documents them."""
     notes: str = ""
+    bidirection: bool = True
+    """Whether the v3 bidirectional API speaks the voice. The 1.0 voice list notes
+    "病弱少女、活泼女孩、和蔼奶奶、邻居阿姨四个音色暂不支持双向流式接口调用": those go
+    through the unidirectional API instead."""
 
 
 LARGE_MODEL_EMOTIONS_ZH: Final = frozenset(
@@ -403,6 +407,24 @@ CATALOGUE: Final[tuple[VoiceInfo, ...]] = (
         "female",
         "1.0",
         notes="An official voice listed with the 1.0 voices, despite its clone-like ICL_ id.",
+    ),
+    *(
+        VoiceInfo(
+            voice_id,
+            name_zh,
+            name_en,
+            _ZH,
+            "female",
+            "1.0",
+            notes="Not on the bidirectional API: spoken through the unidirectional one.",
+            bidirection=False,
+        )
+        for voice_id, name_zh, name_en in (
+            ("ICL_zh_female_bingruoshaonv_tob", "病弱少女", "Sickly Girl"),
+            ("ICL_zh_female_huoponvhai_tob", "活泼女孩", "Lively Girl"),
+            ("ICL_zh_female_heainainai_tob", "和蔼奶奶", "Kind Grandma"),
+            ("ICL_zh_female_linjuayi_tob", "邻居阿姨", "Neighbour Auntie"),
+        )
     ),
     VoiceInfo(
         "zh_female_qinqienvsheng_moon_bigtts",
@@ -1545,6 +1567,23 @@ def generation_of(voice_id: str) -> Generation:
     if _CLASSIC_ID.fullmatch(voice_id):
         return "classic"
     return "1.0"
+
+
+SSML_GENERATIONS: Final = frozenset({"1.0", "classic", "clone"})
+"""Generations that take SSML. *Uncertain*: the pages disagree (2.0 voices take only
+``<phoneme>``, or none at all); SSML is treated as a 1.0 feature and refused for 2.0
+voices. Clones are left to the service, which knows whether a clone is ICL 1.0 or 2.0."""
+
+
+def takes_ssml(voice_id: str) -> bool:
+    """Whether an SSML message for this voice is worth sending (not for 2.0 voices)."""
+    return generation_of(voice_id) in SSML_GENERATIONS
+
+
+def speaks_bidirectionally(voice_id: str) -> bool:
+    """Whether the v3 bidirectional API speaks this voice (the catalogue says; unlisted: yes)."""
+    known = _BY_ID.get(voice_id)
+    return known is None or known.bidirection
 
 
 def custom_voice(voice_id: str) -> VoiceInfo:
