@@ -5,6 +5,7 @@ Against the emulator, which records which endpoint served each request.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator
@@ -183,3 +184,38 @@ def test_the_ssml_request_records_no_markdown_switch() -> None:
     request = ONLY_UNIDIRECTIONAL.with_text(DOCUMENT, ssml=True)
     assert (request.ssml, request.bidirection, request.text) == (True, False, DOCUMENT)
     assert json.loads(json.dumps(dataclasses.asdict(request)))["ssml"] is True
+
+
+async def test_a_connection_the_service_closed_between_sentences_is_replaced(
+    engine: SynthesisEngine, emulator: Emulator
+) -> None:
+    spoken = asyncio.Event()
+
+    async def reply() -> AsyncIterator[str]:
+        yield "你好。"
+        await spoken.wait()
+        assert await emulator.close_idle_connections() == 1  # the service drops it
+        yield "再见。"
+
+    chunks = []
+    async for chunk in engine.stream(reply(), ONLY_UNIDIRECTIONAL):
+        chunks.append(chunk)
+        spoken.set()
+    expected = [render_audio(text, UNIDIRECTIONAL_ONLY) for text in ("你好。", "再见。")]
+    assert b"".join(chunks) == b"".join(expected)
+    assert emulator.connections == 2
+
+
+@pytest.mark.parametrize("emulator_config", [EmulatorConfig(max_concurrency=1)])
+async def test_a_unidirectional_request_waits_for_a_free_place(emulator: Emulator) -> None:
+    engine = _engine(emulator, max_concurrency=1)
+    first = engine.stream("一。二。", ONLY_UNIDIRECTIONAL)
+    chunks = [await anext(first)]  # the first request holds the account's one place
+    second = asyncio.create_task(engine.synthesize("三。", ONLY_UNIDIRECTIONAL))
+    chunks += [chunk async for chunk in first]  # meanwhile the second one queues
+    assert await second == render_audio("三。", UNIDIRECTIONAL_ONLY)
+    assert engine.diagnostics()["pool"]["statistics"]["waited"] == 1
+    await engine.close()
+    assert b"".join(chunks) == render_audio("一。", UNIDIRECTIONAL_ONLY) + render_audio(
+        "二。", UNIDIRECTIONAL_ONLY
+    )

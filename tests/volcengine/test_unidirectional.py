@@ -17,6 +17,7 @@ from custom_components.volcengine_tts.volcengine import (
     ProtocolError,
     TransientServerError,
     VoiceSettings,
+    VolcengineConnectionError,
 )
 from custom_components.volcengine_tts.volcengine.frames import (
     Event,
@@ -258,3 +259,21 @@ async def test_a_send_on_a_closed_connection_spoils_it(
     await connection.close()
     with pytest.raises(RuntimeError):
         await connection.synthesize(SETTINGS.with_text("你好。"))
+
+
+async def test_a_failed_send_spoils_the_connection(
+    scripted: Callable[[Script], Awaitable[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def script(websocket: ServerConnection) -> None:
+        await websocket.wait_closed()
+
+    connection = await _open(await scripted(script))
+
+    async def refuse(message: bytes) -> None:
+        raise VolcengineConnectionError("closed while sending")
+
+    monkeypatch.setattr(connection._connection, "send", refuse)
+    with pytest.raises(VolcengineConnectionError):
+        await connection.synthesize(SETTINGS.with_text("你好。"))
+    assert not connection.reusable
+    await connection.close()
