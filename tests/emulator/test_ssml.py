@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from emulator import Emulator
+from emulator.audio import render_audio, render_silence, wav_container
 from emulator.speech_marks import MarkReader
 from emulator.ssml import (
     SSML_NOT_FOR_SPEAKER,
@@ -18,6 +19,7 @@ from emulator.ssml import (
     Silence,
     SsmlRefusedError,
     parse_ssml,
+    render_ssml,
     spoken_text,
     ssml_duration,
 )
@@ -222,3 +224,28 @@ async def test_v1_reads_plain_text_with_tags_as_text(emulator: Emulator) -> None
     payload = v1.request_json(DOCUMENT, encoding="pcm", rate=SAMPLE_RATE)
     audio = v1.audio_of(await v1.synthesize(emulator, payload))
     assert "speak" in spoken(audio)  # what the issue reported: tags read out
+
+
+def test_wav_ssml_is_one_file_with_the_silence_inside() -> None:
+    parts = parse_ssml(DOCUMENT)
+    options = {"sample_rate": SAMPLE_RATE, "speed_ratio": 1.0, "bitrate_kbps": 32}
+    wav = render_ssml(parts, SPEAKER, encoding="wav", **options)
+    pcm = render_ssml(parts, SPEAKER, encoding="pcm", **options)
+    assert wav == wav_container(pcm, SAMPLE_RATE)
+    assert render_ssml(parts, SPEAKER, encoding="mp3", **options).startswith(
+        render_audio("明天", SPEAKER, sample_rate=SAMPLE_RATE, bitrate_kbps=32)
+    )
+
+
+def test_silence_renders_as_mp3_or_pcm_only() -> None:
+    assert render_silence(0.5, encoding="pcm", sample_rate=SAMPLE_RATE) == bytes(SAMPLE_RATE)
+    assert render_silence(0, encoding="mp3") == b""
+    assert render_silence(0.1, encoding="mp3")
+    with pytest.raises(ValueError, match="unsupported"):
+        render_silence(0.1, encoding="ogg_opus")
+
+
+async def test_ssml_longer_than_a_session_takes_is_refused(emulator: Emulator) -> None:
+    emulator.config.max_text_chars = 10
+    frames = await unidirectional(emulator, ssml_request())
+    assert (frames[-1].message_type, frames[-1].code) == (ERROR, 40402003)
