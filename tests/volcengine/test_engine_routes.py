@@ -15,9 +15,11 @@ import pytest
 from custom_components.volcengine_tts.volcengine import (
     Credentials,
     EngineConfig,
+    MessageTooLongError,
     SsmlNotSupportedError,
     SsmlTooLongError,
     SynthesisEngine,
+    TextSourceCancelledError,
     VoiceSettings,
 )
 from custom_components.volcengine_tts.volcengine.ssml import MAX_SSML_CHARS
@@ -219,3 +221,48 @@ async def test_a_unidirectional_request_waits_for_a_free_place(emulator: Emulato
     assert b"".join(chunks) == render_audio("一。", UNIDIRECTIONAL_ONLY) + render_audio(
         "二。", UNIDIRECTIONAL_ONLY
     )
+
+
+async def test_a_text_source_cancelled_while_sniffed_is_text_cut_off(
+    engine: SynthesisEngine, emulator: Emulator
+) -> None:
+    async def cancelled() -> AsyncIterator[str]:
+        yield "  "
+        raise asyncio.CancelledError
+
+    with pytest.raises(TextSourceCancelledError):
+        await _drain(engine, cancelled())
+    assert engine.recent_errors[-1]["error"] == "TextSourceCancelledError"
+    assert emulator.connections == 0
+
+
+async def test_our_own_cancellation_while_sniffing_stays_a_cancellation(
+    engine: SynthesisEngine,
+) -> None:
+    entered = asyncio.Event()
+
+    async def waiting() -> AsyncIterator[str]:
+        entered.set()
+        await asyncio.Event().wait()
+        yield "不会到这里。"
+
+    task = asyncio.create_task(_drain(engine, waiting()))
+    await entered.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not engine.recent_errors
+
+
+async def test_a_streamed_document_past_the_cap_is_refused_and_recorded(
+    emulator: Emulator,
+) -> None:
+    engine = _engine(emulator, max_message_chars=10)
+    with pytest.raises(MessageTooLongError):
+        await _drain(engine, _fragments("<speak>", "明天会下雨。</speak>"))
+    await engine.close()
+    assert engine.recent_errors[-1]["error"] == "MessageTooLongError"
+
+
+async def _drain(engine: SynthesisEngine, fragments: AsyncIterator[str]) -> bytes:
+    return b"".join([chunk async for chunk in engine.stream(fragments, SETTINGS)])

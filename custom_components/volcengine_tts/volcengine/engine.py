@@ -28,6 +28,7 @@ from .errors import (
     ProtocolError,
     SsmlNotSupportedError,
     SsmlTooLongError,
+    TextSourceCancelledError,
     TextStalledError,
     VolcengineError,
     redact,
@@ -155,10 +156,7 @@ class SynthesisEngine:
         characters say so) is sent whole, unfiltered, in one request.
         """
         if not isinstance(text, str):
-            text = self._counted(text)
-            ssml, text = await sniff_ssml(text)
-            if ssml:
-                text = await collect(text)
+            text = await self._sniffed(self._counted(text))
         ssml = isinstance(text, str) and is_ssml(text)
         if isinstance(text, str) and ssml:
             pieces = TextReplay(_one(self._checked_ssml(text, settings)))
@@ -176,6 +174,27 @@ class SynthesisEngine:
                     yield chunk
         finally:
             await pieces.close()
+
+    async def _sniffed(self, fragments: AsyncIterator[str]) -> str | AsyncIterator[str]:
+        """Return a streamed SSML document whole; any other stream as a stream again.
+
+        The first fragments are read here, in the caller's task, not in a
+        replay's pump: a cancellation that comes from the text source itself
+        (not from our caller) is the text being cut off, as the pump reports it.
+        """
+        try:
+            ssml, stream = await sniff_ssml(fragments)
+            return await collect(stream) if ssml else stream
+        except asyncio.CancelledError as err:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            error = TextSourceCancelledError("The text to speak was cancelled before it ended")
+            self._record(error)
+            raise error from err
+        except VolcengineError as err:
+            self._record(err)
+            raise
 
     def _checked_ssml(self, document: str, settings: VoiceSettings) -> str:
         """Refuse, before anything is sent, SSML the voice or its length rules out."""
@@ -333,12 +352,12 @@ class SynthesisEngine:
         """
         resource_id = self.config.resource_id or resource_id_for_voice(settings.voice)
         async with self._pool.reserve(), contextlib.aclosing(pieces):
-            connection: UnidirectionalConnection | None = None
+            # Opened at once: the handshake overlaps the wait for the first sentence.
+            connection = await self._open_unidirectional(resource_id)
             try:
                 async for piece in pieces:
-                    if connection is None or not connection.reusable:
-                        if connection is not None:
-                            await connection.close()
+                    if not connection.reusable:
+                        await connection.close()
                         connection = await self._open_unidirectional(resource_id)
                     result = await connection.synthesize(settings.with_text(piece, ssml=ssml))
                     async with contextlib.aclosing(result.audio()) as audio:
@@ -346,8 +365,7 @@ class SynthesisEngine:
                             yield chunk
                     self._report_usage(result.billed_characters)
             finally:
-                if connection is not None:
-                    await connection.close()
+                await connection.close()
 
     async def _open_unidirectional(self, resource_id: str) -> UnidirectionalConnection:
         return await UnidirectionalConnection.open(
