@@ -204,3 +204,31 @@ def render_audio(
         _segment_mp3(sound, voice, sample_rate, speed_ratio, bitrate_kbps)
         for sound in _sounds(text, markdown_filter)
     )
+
+
+def render_silence(
+    seconds: float,
+    *,
+    encoding: str = "mp3",
+    sample_rate: int = DEFAULT_SAMPLE_RATE,
+    bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
+) -> bytes:
+    """Render ``seconds`` of silence (an SSML ``<break>``) as ``mp3`` or ``pcm``."""
+    if encoding not in {"mp3", "pcm"}:
+        raise ValueError(f"unsupported encoding {encoding!r} for silence")
+    pcm = bytes(round(sample_rate * seconds) * _SAMPLE_BYTES)
+    if encoding == "pcm" or not pcm:
+        return pcm if encoding == "pcm" else b""
+    encoder = lameenc.Encoder()
+    encoder.silence()
+    encoder.set_channels(1)
+    encoder.set_in_sample_rate(sample_rate)
+    encoder.set_out_sample_rate(sample_rate)
+    encoder.set_bit_rate(bitrate_kbps)
+    encoder.set_quality(_LAME_FASTEST_QUALITY)
+    return bytes(encoder.encode(pcm)) + bytes(encoder.flush())
+
+
+def wav_container(pcm: bytes, sample_rate: int) -> bytes:
+    """Wrap s16le mono PCM in a WAV file."""
+    return _wav(pcm, sample_rate)

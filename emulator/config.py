@@ -24,7 +24,18 @@ CLONE_CLUSTERS: Final = frozenset({"volcano_icl", "volcano_icl_concurr"})
 
 CLONE_VOICE_PREFIX: Final = "S_"
 
-DEFAULT_VOICES: Final = frozenset(
+UNIDIRECTIONAL_ONLY_VOICES: Final = frozenset(
+    {
+        "ICL_zh_female_bingruoshaonv_tob",
+        "ICL_zh_female_huoponvhai_tob",
+        "ICL_zh_female_heainainai_tob",
+        "ICL_zh_female_linjuayi_tob",
+    }
+)
+"""1.0 voices the voice list marks "暂不支持双向流式接口调用" (病弱少女, 活泼女孩, 和蔼奶奶,
+邻居阿姨): the unidirectional APIs and v1 speak them, the bidirectional API refuses them."""
+
+DEFAULT_VOICES: Final = UNIDIRECTIONAL_ONLY_VOICES | frozenset(
     {
         "zh_female_wanwanxiaohe_moon_bigtts",
         "zh_female_cancan_mars_bigtts",
@@ -153,6 +164,8 @@ class EmulatorConfig:
     voices: frozenset[str] = DEFAULT_VOICES
     v3_voices: frozenset[str] = DEFAULT_V3_VOICES
     """Voices the v3 endpoints know (their resource id must still match the generation)."""
+    unidirectional_only_voices: frozenset[str] = UNIDIRECTIONAL_ONLY_VOICES
+    """Voices the bidirectional API refuses at StartSession."""
     max_text_chars: int = 100_000
     """Characters one v3 session may receive before it fails with TTSExceededTextLimit."""
     transcript: str = ""
@@ -255,6 +268,8 @@ class ReceivedSession:
     """20000000 when finished, the failure code when it failed, ``None`` while running."""
     endpoint: str = "bidirection"
     """``bidirection`` or ``unidirectional``."""
+    ssml: bool = False
+    """The text came as ``req_params.ssml`` (unidirectional): ``texts`` holds the document."""
 
 
 @dataclass(slots=True)

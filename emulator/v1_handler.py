@@ -26,6 +26,7 @@ from .framing import (
     encode_frontend,
     encode_last_audio,
 )
+from .ssml import render_ssml, ssml_duration
 from .state import Handshake, ServiceState
 from .v1_request import Operation, SynthesisJob, record, validate
 
@@ -120,8 +121,12 @@ async def _send_frames(
     """
     config = state.config
     frames = plan_frames(audio, job.operation, config.chunk_bytes, config.last_frame_layout)
-    duration = speech_duration(
-        job.text, speed_ratio=job.speed_ratio, markdown_filter=job.markdown_filter
+    duration = (
+        ssml_duration(job.ssml, speed_ratio=job.speed_ratio)
+        if job.ssml is not None
+        else speech_duration(
+            job.text, speed_ratio=job.speed_ratio, markdown_filter=job.markdown_filter
+        )
     )
     seconds_per_byte = duration / max(len(audio), 1)
     first_frame_at = asyncio.get_running_loop().time() + config.first_chunk_delay
@@ -140,7 +145,23 @@ async def _send_frames(
 
 async def _stream(connection: ServerConnection, state: ServiceState, job: SynthesisJob) -> bool:
     """Send a job's audio; return whether the connection may carry another request."""
-    audio = render_audio(
+    audio = _render(job)
+    await _send_preamble(connection, state.config, job)
+    return await _send_frames(connection, state, job, audio)
+
+
+def _render(job: SynthesisJob) -> bytes:
+    """Render the job's text, or its SSML document's text and breaks."""
+    if job.ssml is not None:
+        return render_ssml(
+            job.ssml,
+            job.voice,
+            encoding=job.encoding,
+            sample_rate=job.sample_rate,
+            speed_ratio=job.speed_ratio,
+            bitrate_kbps=job.bitrate_kbps,
+        )
+    return render_audio(
         job.text,
         job.voice,
         encoding=job.encoding,
@@ -149,8 +170,6 @@ async def _stream(connection: ServerConnection, state: ServiceState, job: Synthe
         bitrate_kbps=job.bitrate_kbps,
         markdown_filter=job.markdown_filter,
     )
-    await _send_preamble(connection, state.config, job)
-    return await _send_frames(connection, state, job, audio)
 
 
 async def _respond(connection: ServerConnection, state: ServiceState, job: SynthesisJob) -> bool:

@@ -5,13 +5,14 @@ request's own fields, then what the account is allowed to use, then the text.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 from .audio import DEFAULT_BITRATE_KBPS, DEFAULT_SAMPLE_RATE, SUPPORTED_SAMPLE_RATES, has_speech
 from .config import CLONE_CLUSTERS, CLONE_VOICE_PREFIX, Account, EmulatorConfig, ReceivedRequest
 from .errors import ErrorCode, ServiceError, access_denied, grant_not_found, invalid_request
 from .framing import ClientRequest
+from .ssml import SSML_WITH_MARKDOWN_FILTER, Part, SsmlRefusedError, parse_ssml, spoken_text
 
 MAX_TEXT_BYTES: Final = 1024
 MIN_SPEED_RATIO: Final = 0.1
@@ -39,6 +40,8 @@ class SynthesisJob:
     bitrate_kbps: int
     markdown_filter: bool = False
     """``request.extra_param.disable_markdown_filter`` (a JSON string): ``true`` filters."""
+    ssml: tuple[Part, ...] | None = None
+    """``text_type: "ssml"``: the document's spoken text and breaks (``text`` is the document)."""
 
 
 def _section(payload: dict[str, Any], name: str) -> dict[str, Any]:
@@ -170,6 +173,21 @@ def _check_text(text: str, *, markdown_filter: bool) -> None:
         raise ServiceError(ErrorCode.ILLEGAL_TEXT, "illegal input text!")
 
 
+def _ssml(body: dict[str, Any], *, markdown_filter: bool) -> tuple[Part, ...] | None:
+    """Parse the text as SSML when ``text_type`` says so ("plain" by default)."""
+    text_type = body.get("text_type", "plain")
+    if text_type == "plain":
+        return None
+    if text_type != "ssml":
+        raise invalid_request(f"request.text_type must be plain or ssml, not {text_type!r}")
+    if markdown_filter:
+        raise invalid_request(SSML_WITH_MARKDOWN_FILTER)
+    try:
+        return parse_ssml(_text_field(body, "text"))
+    except SsmlRefusedError as err:
+        raise invalid_request(str(err)) from err
+
+
 def validate(payload: dict[str, Any], token: str, config: EmulatorConfig) -> SynthesisJob:
     """Turn request JSON into a job, or raise the ``ServiceError`` the service would send."""
     app, audio, body = (_section(payload, name) for name in ("app", "audio", "request"))
@@ -191,5 +209,10 @@ def validate(payload: dict[str, Any], token: str, config: EmulatorConfig) -> Syn
         markdown_filter=_markdown_filter(body),
     )
     _check_voice(job.voice, cluster, reqid, account, config)
+    ssml = _ssml(body, markdown_filter=job.markdown_filter)
     _check_text(job.text, markdown_filter=job.markdown_filter)
-    return job
+    if ssml is None:
+        return job
+    if not has_speech(spoken_text(ssml)):
+        raise ServiceError(ErrorCode.ILLEGAL_TEXT, "illegal input text!")
+    return replace(job, ssml=ssml)

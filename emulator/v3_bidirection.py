@@ -25,6 +25,7 @@ from .errors import (
 )
 from .framing import ProtocolError
 from .sentences import SentenceBuffer
+from .ssml import SSML_NOT_ON_BIDIRECTION
 from .state import Handshake, ServiceState, V3Link
 from .v3_framing import (
     ClientFrame,
@@ -40,7 +41,28 @@ from .v3_stream import Outcome, SentenceStreamer
 BIDIRECTION_PATH: Final = "/api/v3/tts/bidirection"
 OK_PAYLOAD: Final = {"status_code": V3Code.OK.value, "message": "ok"}
 
+NOT_ON_BIDIRECTION: Final = "speaker does not support bidirectional streaming"
+"""*Uncertain* wording and code (45000001): the voice list says only that four 1.0 voices
+"暂不支持双向流式接口调用"; the emulator fails their StartSession with this."""
+
 _LOGGER = logging.getLogger(__name__)
+
+
+def bidirection_refusal(
+    payload: dict[str, Any], unidirectional_only: frozenset[str]
+) -> V3Error | None:
+    """Return why the bidirectional API refuses this StartSession / TaskRequest, if it does.
+
+    It takes no SSML ("双向流式目前不支持ssml") and not the voices marked unidirectional-only.
+    """
+    req_params = payload.get("req_params")
+    if not isinstance(req_params, dict):
+        return None
+    if req_params.get("ssml"):
+        return invalid_params(SSML_NOT_ON_BIDIRECTION)
+    if req_params.get("speaker") in unidirectional_only:
+        return invalid_params(NOT_ON_BIDIRECTION)
+    return None
 
 
 class _EndOfText:
@@ -167,9 +189,11 @@ class _BidirectionalConnection:
             )
         )
         try:
-            params = validate_session(
-                frame.payload, self._identity, self._state.config, self._state.clones
-            )
+            config = self._state.config
+            refusal = bidirection_refusal(frame.payload, config.unidirectional_only_voices)
+            if refusal is not None:
+                raise refusal
+            params = validate_session(frame.payload, self._identity, config, self._state.clones)
             if QUOTA_REFUSED_AT_START_SESSION:
                 self._check_quota()
         except V3Error as failure:
@@ -206,6 +230,9 @@ class _BidirectionalConnection:
             return
         if session.finishing:
             _LOGGER.debug("session %s: text after FinishSession ignored", session.session_id)
+            return
+        if (refusal := bidirection_refusal(frame.payload, frozenset())) is not None:
+            await self._fail(session, refusal)
             return
         req_params = frame.payload.get("req_params", {})
         text = req_params.get("text", "") if isinstance(req_params, dict) else None

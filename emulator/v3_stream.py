@@ -63,8 +63,12 @@ class SentenceStreamer:
         self.failure: V3Error | None = None
         """The injected error that ended the session, if any."""
 
-    async def send(self, sentence: str) -> Outcome:
-        """Send one sentence's events and audio."""
+    async def send(self, sentence: str, rendered: tuple[bytes, float] | None = None) -> Outcome:
+        """Send one sentence's events and audio.
+
+        ``rendered`` is audio made elsewhere and its duration (an SSML document's, with
+        its breaks); otherwise the sentence is rendered here.
+        """
         if self._first_frame_at is None:
             first_frame_at = (
                 asyncio.get_running_loop().time() + self._state.config.first_chunk_delay
@@ -74,19 +78,7 @@ class SentenceStreamer:
                 return outcome
         else:
             first_frame_at = self._first_frame_at
-        params = self._params
-        audio = render_audio(
-            sentence,
-            params.speaker,
-            encoding=params.encoding,
-            sample_rate=params.sample_rate,
-            speed_ratio=params.speed_ratio,
-            bitrate_kbps=params.bitrate_kbps,
-            markdown_filter=params.markdown_filter,
-        )
-        duration = speech_duration(
-            sentence, speed_ratio=params.speed_ratio, markdown_filter=params.markdown_filter
-        )
+        audio, duration = rendered if rendered is not None else self._render(sentence)
         seconds_per_byte = duration / max(len(audio), 1)
         await self._event(Event.TTS_SENTENCE_START, {"res_params": {"text": sentence}})
         chunk = max(1, self._state.config.chunk_bytes)
@@ -104,6 +96,22 @@ class SentenceStreamer:
         self._audio_seconds_sent += seconds_per_byte * len(audio)
         await self._event(Event.TTS_SENTENCE_END, {"res_params": {"text": sentence}})
         return Outcome.SENT
+
+    def _render(self, sentence: str) -> tuple[bytes, float]:
+        params = self._params
+        audio = render_audio(
+            sentence,
+            params.speaker,
+            encoding=params.encoding,
+            sample_rate=params.sample_rate,
+            speed_ratio=params.speed_ratio,
+            bitrate_kbps=params.bitrate_kbps,
+            markdown_filter=params.markdown_filter,
+        )
+        duration = speech_duration(
+            sentence, speed_ratio=params.speed_ratio, markdown_filter=params.markdown_filter
+        )
+        return audio, duration
 
     async def _event(self, event: Event, payload: dict[str, object]) -> None:
         await self._connection.send(encode_session_event(event, self._session_id, payload))

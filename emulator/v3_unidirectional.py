@@ -18,6 +18,15 @@ from .audio import has_speech
 from .errors import CONCURRENCY_QUOTA_EXCEEDED, V3Code, V3Error, invalid_params
 from .framing import ProtocolError
 from .sentences import split_sentences
+from .ssml import (
+    SSML_NOT_FOR_SPEAKER,
+    SSML_WITH_MARKDOWN_FILTER,
+    SsmlRefusedError,
+    parse_ssml,
+    render_ssml,
+    spoken_text,
+    ssml_duration,
+)
 from .state import Handshake, ServiceState, V3Link
 from .v3_framing import (
     ClientFrame,
@@ -27,7 +36,13 @@ from .v3_framing import (
     encode_error,
     encode_session_event,
 )
-from .v3_request import V3Identity, record_session, validate_session
+from .v3_request import (
+    SessionParams,
+    V3Identity,
+    record_session,
+    speaker_generation,
+    validate_session,
+)
 from .v3_stream import Outcome, SentenceStreamer
 
 UNIDIRECTIONAL_PATH: Final = "/api/v3/tts/unidirectional/stream"
@@ -44,6 +59,48 @@ def _text(payload: dict[str, Any], max_chars: int) -> str:
     if len(text) > max_chars:
         raise V3Error(V3Code.TEXT_LIMIT_EXCEEDED, "TTSExceededTextLimit")
     return text
+
+
+SSML_REFUSING_RESOURCES: Final = frozenset({"seed-icl-2.0"})
+"""Resource ids whose voices take no SSML (ICL 2.0), besides the 2.0 voices themselves."""
+
+
+def _ssml_document(payload: dict[str, Any]) -> str | None:
+    """Return ``req_params.ssml`` when sent: it takes priority over ``text``."""
+    req_params = payload.get("req_params")
+    ssml = req_params.get("ssml") if isinstance(req_params, dict) else None
+    return ssml if isinstance(ssml, str) and ssml else None
+
+
+def _render_ssml(
+    document: str, params: SessionParams, identity: V3Identity, max_chars: int
+) -> tuple[str, bytes, float]:
+    """Check and render an SSML request: its spoken text, audio and duration."""
+    if (
+        speaker_generation(params.speaker) == "tts-2.0"
+        or identity.resource_id in SSML_REFUSING_RESOURCES
+    ):
+        raise invalid_params(SSML_NOT_FOR_SPEAKER)
+    if params.markdown_filter:
+        raise invalid_params(SSML_WITH_MARKDOWN_FILTER)
+    if len(document) > max_chars:
+        raise V3Error(V3Code.TEXT_LIMIT_EXCEEDED, "TTSExceededTextLimit")
+    try:
+        parts = parse_ssml(document)
+    except SsmlRefusedError as err:
+        raise invalid_params(str(err)) from err
+    spoken = spoken_text(parts)
+    if not has_speech(spoken):
+        raise invalid_params("the ssml has no text to speak")
+    audio = render_ssml(
+        parts,
+        params.speaker,
+        encoding=params.encoding,
+        sample_rate=params.sample_rate,
+        speed_ratio=params.speed_ratio,
+        bitrate_kbps=params.bitrate_kbps,
+    )
+    return spoken, audio, ssml_duration(parts, speed_ratio=params.speed_ratio)
 
 
 class _UnidirectionalConnection:
@@ -121,13 +178,25 @@ class _UnidirectionalConnection:
         config = self._state.config
         req_params = frame.payload.get("req_params")
         raw_text = req_params.get("text") if isinstance(req_params, dict) else None
-        if isinstance(raw_text, str):
+        document = _ssml_document(frame.payload)
+        if document is not None:
+            self._state.sessions[index].texts.append(document)
+            self._state.update_session(index, ssml=True)
+        elif isinstance(raw_text, str):
             self._state.sessions[index].texts.append(raw_text)
         params = validate_session(frame.payload, self._identity, config, self._state.clones)
-        text = _text(frame.payload, config.max_text_chars)
         streamer = SentenceStreamer(self._connection, self._state, session_id, params)
-        for sentence in split_sentences(text):
-            if await streamer.send(sentence) is not Outcome.SENT:
+        if document is not None:
+            spoken, audio, duration = _render_ssml(
+                document, params, self._identity, config.max_text_chars
+            )
+            text = spoken
+            sentences: list[tuple[str, tuple[bytes, float] | None]] = [(spoken, (audio, duration))]
+        else:
+            text = _text(frame.payload, config.max_text_chars)
+            sentences = [(sentence, None) for sentence in split_sentences(text)]
+        for sentence, rendered in sentences:
+            if await streamer.send(sentence, rendered) is not Outcome.SENT:
                 failure = streamer.failure
                 code = failure.code if failure is not None else V3Code.SERVER_ERROR.value
                 self._state.update_session(index, status_code=code)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from homeassistant.components.tts import ATTR_VOICE
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant, callback
@@ -57,7 +58,7 @@ from .recognition_options import (
     create_recognizer,
 )
 from .usage import UsageMeter, UsageStore, take_flow_usage
-from .voices import async_load_catalogue
+from .voices import async_load_catalogue, speaks_bidirectionally, takes_ssml
 from .volcengine import (
     ApiKeyCredentials,
     AuthenticationError,
@@ -99,7 +100,11 @@ def default_settings(options: Mapping[str, Any]) -> VoiceSettings:
     from what the entity sends, every request would cancel it and pay for a
     new StartSession.
     """
-    return audio_request(default_options(options)).settings
+    defaults = default_options(options)
+    voice = str(defaults[ATTR_VOICE])
+    return audio_request(
+        defaults, bidirection=speaks_bidirectionally(voice), takes_ssml=takes_ssml(voice)
+    ).settings
 
 
 def credentials(data: Mapping[str, Any]) -> ServiceCredentials:

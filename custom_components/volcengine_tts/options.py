@@ -182,12 +182,17 @@ def default_options(entry_options: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def audio_request(
-    options: Mapping[str, Any], *, voice_emotions: tuple[str, ...] | None = None
+    options: Mapping[str, Any],
+    *,
+    voice_emotions: tuple[str, ...] | None = None,
+    bidirection: bool = True,
+    takes_ssml: bool = True,
 ) -> AudioRequest:
     """Validate merged options and turn them into engine settings.
 
     ``voice_emotions`` lists what the chosen voice supports (``None`` when
-    unknown, e.g. a custom voice: then any emotion is passed on).
+    unknown, e.g. a custom voice: then any emotion is passed on);
+    ``bidirection`` and ``takes_ssml`` are the catalogue's facts about the voice.
     """
     try:
         valid = OPTIONS_SCHEMA(dict(options))
@@ -217,6 +222,8 @@ def audio_request(
         context_texts=tuple(valid.get(ATTR_CONTEXT_TEXTS) or ()),
         filter_markdown=valid[ATTR_FILTER_MARKDOWN],
         resource_id=valid.get(ATTR_RESOURCE_ID) or None,
+        bidirection=bidirection,
+        takes_ssml=takes_ssml,
     )
     return AudioRequest(settings, extension, wav_header=format_name == "wav")
 

@@ -38,7 +38,14 @@ from .options import (
     preset_options,
     wav_header,
 )
-from .voices import custom_voice, display_name, voice_by_id, voices_for_language
+from .voices import (
+    custom_voice,
+    display_name,
+    speaks_bidirectionally,
+    takes_ssml,
+    voice_by_id,
+    voices_for_language,
+)
 from .volcengine import AuthenticationError, VolcengineError
 
 PARALLEL_UPDATES = 0
@@ -148,8 +155,14 @@ class VolcengineTTSEntity(TextToSpeechEntity):
 
     @staticmethod
     def _audio_request(options: dict[str, Any]) -> AudioRequest:
-        voice = voice_by_id(str(options.get(ATTR_VOICE, "")))
-        return audio_request(options, voice_emotions=voice.emotions if voice else None)
+        voice_id = str(options.get(ATTR_VOICE, ""))
+        voice = voice_by_id(voice_id)
+        return audio_request(
+            options,
+            voice_emotions=voice.emotions if voice else None,
+            bidirection=speaks_bidirectionally(voice_id),
+            takes_ssml=takes_ssml(voice_id),
+        )
 
     @contextmanager
     def _translated_errors(self, voice: str) -> Iterator[None]:

@@ -253,6 +253,23 @@ def generation_of(voice_id: str) -> Generation:
     return "1.0"
 
 
+SSML_GENERATIONS: Final = frozenset({"1.0", "classic", "clone"})
+"""Generations that take SSML. *Uncertain*: the pages disagree (2.0 voices take only
+``<phoneme>``, or none at all); SSML is treated as a 1.0 feature and refused for 2.0
+voices. Clones are left to the service, which knows whether a clone is ICL 1.0 or 2.0."""
+
+
+def takes_ssml(voice_id: str) -> bool:
+    """Whether an SSML message for this voice is worth sending (not for 2.0 voices)."""
+    return generation_of(voice_id) in SSML_GENERATIONS
+
+
+def speaks_bidirectionally(voice_id: str) -> bool:
+    """Whether the v3 bidirectional API speaks this voice (the catalogue says; unlisted: yes)."""
+    known = voice_by_id(voice_id)
+    return known is None or known.bidirection
+
+
 def custom_voice(voice_id: str) -> VoiceInfo:
     """Describe a voice the user added by id, typically a clone (``S_…``, ``ICL_…``).
 

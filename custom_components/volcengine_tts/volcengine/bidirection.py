@@ -107,6 +107,31 @@ def _additions(settings: VoiceSettings) -> dict[str, Any]:
     return additions
 
 
+def req_params(settings: VoiceSettings) -> dict[str, Any]:
+    """Build ``req_params`` without text: voice, audio and ``additions``.
+
+    Shared by the bidirectional and the unidirectional API, which document the same fields.
+    """
+    audio_params: dict[str, Any] = {
+        "format": "pcm" if settings.encoding is AudioEncoding.WAV else str(settings.encoding),
+        "sample_rate": settings.sample_rate,
+        "speech_rate": percent_rate(settings.speed_ratio),
+    }
+    if settings.bitrate_kbps is not None:
+        audio_params["bit_rate"] = settings.bitrate_kbps * 1000
+    if settings.volume_ratio != 1.0:
+        audio_params["loudness_rate"] = percent_rate(settings.volume_ratio)
+    if settings.emotion:
+        audio_params["emotion"] = settings.emotion
+        if settings.emotion_scale is not None:
+            audio_params["emotion_scale"] = settings.emotion_scale
+    params: dict[str, Any] = {"speaker": settings.voice, "audio_params": audio_params}
+    if additions := _additions(settings):
+        # Documented as a JSON *string*, not an object.
+        params["additions"] = json.dumps(additions, ensure_ascii=False)
+    return params
+
+
 class _Owed(enum.Enum):
     """What the server owes a session an answer for."""
 
@@ -305,31 +330,14 @@ class BidirectionalSession:
 
     def payload(self, event: Event, text: str | None = None) -> dict[str, Any]:
         """Build a StartSession / TaskRequest payload with this session's settings."""
-        settings = self.settings
-        audio_params: dict[str, Any] = {
-            "format": "pcm" if settings.encoding is AudioEncoding.WAV else str(settings.encoding),
-            "sample_rate": settings.sample_rate,
-            "speech_rate": percent_rate(settings.speed_ratio),
-        }
-        if settings.bitrate_kbps is not None:
-            audio_params["bit_rate"] = settings.bitrate_kbps * 1000
-        if settings.volume_ratio != 1.0:
-            audio_params["loudness_rate"] = percent_rate(settings.volume_ratio)
-        if settings.emotion:
-            audio_params["emotion"] = settings.emotion
-            if settings.emotion_scale is not None:
-                audio_params["emotion_scale"] = settings.emotion_scale
-        req_params: dict[str, Any] = {"speaker": settings.voice, "audio_params": audio_params}
-        if additions := _additions(settings):
-            # Documented as a JSON *string*, not an object.
-            req_params["additions"] = json.dumps(additions, ensure_ascii=False)
+        params = req_params(self.settings)
         if text is not None:
-            req_params["text"] = text
+            params["text"] = text
         return {
             "user": {"uid": self._uid},
             "event": int(event),
             "namespace": NAMESPACE,
-            "req_params": req_params,
+            "req_params": params,
         }
 
     @property

@@ -207,7 +207,7 @@ class V1Client:
         body: dict[str, Any] = {
             "reqid": str(uuid.uuid4()),
             "text": request.text,
-            "text_type": "plain",
+            "text_type": "ssml" if request.ssml else "plain",
             "operation": operation,
         }
         if request.filter_markdown:

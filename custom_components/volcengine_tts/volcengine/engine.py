@@ -17,7 +17,7 @@ import ssl
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 from .bidirection import V3_BIDIRECTION_PATH, BidirectionalConnection, resource_id_for_voice
@@ -26,6 +26,9 @@ from .errors import (
     MessageTooLongError,
     NothingToSpeakError,
     ProtocolError,
+    SsmlNotSupportedError,
+    SsmlTooLongError,
+    TextSourceCancelledError,
     TextStalledError,
     VolcengineError,
     redact,
@@ -36,6 +39,7 @@ from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, ServiceCredentials, VoiceSe
 from .pool import ConnectionPool
 from .replay import TextReplay
 from .slots import RequestSlots
+from .ssml import MAX_SSML_CHARS, collect, is_ssml, sniff_ssml
 from .text import is_speakable, pack_gradually, split_text_gradually, stream_sentences
 from .transport import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -44,6 +48,7 @@ from .transport import (
     build_url,
     verified_ssl_context,
 )
+from .unidirectional import UnidirectionalConnection
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -145,25 +150,74 @@ class SynthesisEngine:
     async def stream(
         self, text: str | AsyncIterable[str], settings: VoiceSettings
     ) -> AsyncGenerator[bytes]:
-        """Yield audio for ``text`` — a whole string or fragments still arriving."""
-        if settings.filter_markdown:
-            text = strip_markup(text) if isinstance(text, str) else stream_without_markup(text)
-        pieces = TextReplay(self._pieces(text))
+        """Yield audio for ``text`` — a whole string or fragments still arriving.
+
+        An SSML message (``<speak>…</speak>``, also when streamed: its first
+        characters say so) is sent whole, unfiltered, in one request.
+        """
+        if not isinstance(text, str):
+            text = await self._sniffed(self._counted(text))
+        ssml = isinstance(text, str) and is_ssml(text)
+        if isinstance(text, str) and ssml:
+            pieces = TextReplay(_one(self._checked_ssml(text, settings)))
+            # The service refuses SSML with its Markdown filter on; ours would break the tags.
+            settings = replace(settings, filter_markdown=False)
+        else:
+            if settings.filter_markdown:
+                text = strip_markup(text) if isinstance(text, str) else stream_without_markup(text)
+            pieces = TextReplay(self._pieces(text))
         try:
-            async with contextlib.aclosing(self._stream_with_retries(pieces, settings)) as audio:
+            async with contextlib.aclosing(
+                self._stream_with_retries(pieces, settings, ssml=ssml)
+            ) as audio:
                 async for chunk in audio:
                     yield chunk
         finally:
             await pieces.close()
 
+    async def _sniffed(self, fragments: AsyncIterator[str]) -> str | AsyncIterator[str]:
+        """Return a streamed SSML document whole; any other stream as a stream again.
+
+        The first fragments are read here, in the caller's task, not in a
+        replay's pump: a cancellation that comes from the text source itself
+        (not from our caller) is the text being cut off, as the pump reports it.
+        """
+        try:
+            ssml, stream = await sniff_ssml(fragments)
+            return await collect(stream) if ssml else stream
+        except asyncio.CancelledError as err:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            error = TextSourceCancelledError("The text to speak was cancelled before it ended")
+            self._record(error)
+            raise error from err
+        except VolcengineError as err:
+            self._record(err)
+            raise
+
+    def _checked_ssml(self, document: str, settings: VoiceSettings) -> str:
+        """Refuse, before anything is sent, SSML the voice or its length rules out."""
+        self._check_length(len(document))
+        if not settings.takes_ssml:
+            raise SsmlNotSupportedError(
+                f"The voice {settings.voice} does not take SSML; only 1.0 voices do"
+            )
+        if len(document) > MAX_SSML_CHARS:
+            raise SsmlTooLongError(
+                f"The SSML has {len(document)} characters; one request takes at most "
+                f"{MAX_SSML_CHARS}, tags included"
+            )
+        return document
+
     async def _stream_with_retries(
-        self, pieces: TextReplay, settings: VoiceSettings
+        self, pieces: TextReplay, settings: VoiceSettings, *, ssml: bool
     ) -> AsyncGenerator[bytes]:
         attempt = 0
         while True:
             audio_started = False
             try:
-                async with contextlib.aclosing(self._stream_once(pieces, settings)) as audio:
+                async with contextlib.aclosing(self._stream_once(pieces, settings, ssml)) as audio:
                     async for chunk in audio:
                         audio_started = True
                         yield chunk
@@ -194,9 +248,11 @@ class SynthesisEngine:
 
         Return whether anything was proven (``False`` for v1).
         """
-        if self._v1 is not None:
+        if self._v1 is not None or not settings.bidirection:
+            # v1, and voices only the unidirectional API speaks, start nothing
+            # without text: there is no free check.
             return False
-        resource_id = self.config.resource_id or resource_id_for_voice(settings.voice)
+        resource_id = self._resource_id(settings)
         try:
             async with self._pool.lease(
                 resource_id, settings, warm=self._warm_settings(resource_id)
@@ -246,7 +302,7 @@ class SynthesisEngine:
             # v1 pays a connection per request: fewer, fuller requests.
             pieces = pack_gradually(pieces, limit) if self.config.protocol == "v1" else pieces
             return _speakable(pieces)
-        return _speakable(stream_sentences(self._counted(text), limit))
+        return _speakable(stream_sentences(text, limit))  # already counted by stream()
 
     async def _counted(self, fragments: AsyncIterable[str]) -> AsyncIterator[str]:
         """Pass streamed fragments on; refuse a stream that grows past the cap or stalls."""
@@ -273,17 +329,28 @@ class SynthesisEngine:
                 f"{self.config.max_message_chars} are accepted"
             )
 
-    def _stream_once(self, pieces: TextReplay, settings: VoiceSettings) -> AsyncGenerator[bytes]:
+    def _stream_once(
+        self, pieces: TextReplay, settings: VoiceSettings, ssml: bool
+    ) -> AsyncGenerator[bytes]:
+        """Pick the road: v1; v3 unidirectional for SSML and voices not on bidirection; else v3."""
         if self._v1 is not None:
-            return self._stream_v1(self._v1, pieces.replay(), settings)
+            return self._stream_v1(self._v1, pieces.replay(), settings, ssml=ssml)
+        if ssml or not settings.bidirection:
+            return self._stream_unidirectional(pieces.replay(), settings, ssml=ssml)
         return self._stream_v3(pieces.replay(), settings)
 
     async def _stream_v1(
-        self, client: V1Client, pieces: AsyncGenerator[str], settings: VoiceSettings
+        self,
+        client: V1Client,
+        pieces: AsyncGenerator[str],
+        settings: VoiceSettings,
+        *,
+        ssml: bool,
     ) -> AsyncGenerator[bytes]:
         async with self._v1_slots.hold(), contextlib.aclosing(pieces):
             async for piece in pieces:
-                async with contextlib.aclosing(client.stream(settings.with_text(piece))) as audio:
+                request = settings.with_text(piece, ssml=ssml)
+                async with contextlib.aclosing(client.stream(request)) as audio:
                     async for chunk in audio:
                         yield chunk
                 self._report_usage(len(piece))
@@ -300,9 +367,46 @@ class SynthesisEngine:
                     yield chunk
             self._report_usage(session.billed_characters)
 
+    async def _stream_unidirectional(
+        self, pieces: AsyncGenerator[str], settings: VoiceSettings, *, ssml: bool
+    ) -> AsyncGenerator[bytes]:
+        """Send each piece as its own request, one after another on one connection.
+
+        The first sentence's audio starts as soon as that sentence is complete;
+        later ones reuse the connection (the documented "链接复用"). The
+        connection is closed inside the request's place in the pool: it counts
+        against the account's concurrency until it is gone.
+        """
+        resource_id = self._resource_id(settings)
+        async with self._pool.reserve(), contextlib.aclosing(pieces):
+            # Opened at once: the handshake overlaps the wait for the first sentence.
+            connection = await self._open_unidirectional(resource_id)
+            try:
+                async for piece in pieces:
+                    if not connection.reusable:
+                        await connection.close()
+                        connection = await self._open_unidirectional(resource_id)
+                    result = await connection.synthesize(settings.with_text(piece, ssml=ssml))
+                    async with contextlib.aclosing(result.audio()) as audio:
+                        async for chunk in audio:
+                            yield chunk
+                    self._report_usage(result.billed_characters)
+            finally:
+                await connection.close()
+
+    async def _open_unidirectional(self, resource_id: str) -> UnidirectionalConnection:
+        return await UnidirectionalConnection.open(
+            self._credentials,
+            endpoint=self.config.endpoint,
+            resource_id=resource_id,
+            ssl_context=self._ssl_context,
+            connect_timeout=self.config.connect_timeout,
+            receive_timeout=self.config.receive_timeout,
+        )
+
     def _warm_settings(self, resource_id: str) -> VoiceSettings | None:
         warm = self.config.warm_settings
-        if warm is None:
+        if warm is None or not warm.bidirection:
             return None
         return warm if self._resource_id(warm) == resource_id else None
 
@@ -345,6 +449,11 @@ class SynthesisEngine:
     def _report_usage(self, characters: int) -> None:
         if self.config.on_usage is not None and characters:
             self.config.on_usage(characters)
+
+
+async def _one(piece: str) -> AsyncIterator[str]:
+    """Yield one piece: an SSML document is never split."""
+    yield piece
 
 
 async def _speakable(pieces: AsyncIterator[str]) -> AsyncIterator[str]:

@@ -91,6 +91,14 @@ class AudioSourceError(VolcengineError):
     """
 
 
+class SsmlNotSupportedError(InvalidInputError):
+    """The message is SSML, and the voice does not take SSML (2.0 voices)."""
+
+
+class SsmlTooLongError(InvalidInputError):
+    """The SSML document is longer than one request takes (SSML cannot be split)."""
+
+
 class RateLimitError(VolcengineError):
     """Too many requests at once; the same request may succeed a moment later."""
 

@@ -57,13 +57,23 @@ class ApiKeyCredentials:
 type ServiceCredentials = Credentials | ApiKeyCredentials
 
 
-def auth_headers(credentials: ServiceCredentials) -> dict[str, str]:
-    """Log in the v3 way: the new console's API key, or the app id + access token pair."""
+APP_KEY_HEADER: Final = "X-Api-App-Key"
+"""Where the bidirectional pages put the app id of the old console's login."""
+
+
+def auth_headers(
+    credentials: ServiceCredentials, *, app_id_header: str = APP_KEY_HEADER
+) -> dict[str, str]:
+    """Log in the v3 way: the new console's API key, or the app id + access token pair.
+
+    The pages disagree on the app id's header name (``app_id_header``): the
+    bidirectional API's says ``X-Api-App-Key``, the unidirectional API's ``X-Api-App-Id``.
+    """
     match credentials:
         case ApiKeyCredentials(api_key=api_key):
             return {"X-Api-Key": api_key}
         case Credentials(app_id=app_id, access_token=token):
-            return {"X-Api-App-Key": app_id, "X-Api-Access-Key": token}
+            return {app_id_header: app_id, "X-Api-Access-Key": token}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,11 +106,19 @@ class VoiceSettings:
     resource_id: str | None = None
     """v3 resource id this voice needs (a cloned voice's ``seed-icl-2.0``); ``None``
     leaves it to the engine's configuration or the voice's generation."""
+    bidirection: bool = True
+    """Whether the v3 bidirectional API speaks this voice (the catalogue says; a few
+    1.0 voices do not): when not, v3 requests take the unidirectional API."""
+    takes_ssml: bool = True
+    """Whether the voice takes SSML (the catalogue says; 2.0 voices do not): an SSML
+    message for a voice that does not is refused before anything is sent."""
 
-    def with_text(self, text: str) -> SynthesisRequest:
-        """Combine these settings with a text into a one-shot request."""
+    def with_text(self, text: str, *, ssml: bool = False) -> SynthesisRequest:
+        """Combine these settings with a text (or an SSML document) into a one-shot request."""
         return SynthesisRequest(
-            text=text, **{field.name: getattr(self, field.name) for field in fields(VoiceSettings)}
+            text=text,
+            ssml=ssml,
+            **{field.name: getattr(self, field.name) for field in fields(VoiceSettings)},
         )
 
 
@@ -109,3 +127,5 @@ class SynthesisRequest(VoiceSettings):
     """One text to speak and how to speak it."""
 
     text: str
+    ssml: bool = False
+    """``text`` is an SSML document (``<speak>…</speak>``), not text to read."""

@@ -140,6 +140,33 @@ class ConnectionPool:
             next_warm = None if refused else self._recent.get(resource_id, warm)
             await self._release(idle.connection, next_warm)
 
+    @asynccontextmanager
+    async def reserve(self) -> AsyncIterator[None]:
+        """Hold one of the account's connection places for a connection the pool does not keep.
+
+        A unidirectional request opens its own websocket, which counts against
+        the account's concurrency like the pool's: it waits in the same queue,
+        and an idle pooled connection is closed to make room.
+        """
+        deadline: float | None = None
+        while True:
+            self._check_open()
+            if self.open_connections < self.max_size:
+                break
+            if self._idle:
+                self._discard_idle(self._idle.pop(0))
+                continue
+            if deadline is None:
+                deadline = asyncio.get_running_loop().time() + self.queue_timeout
+                self._enter_queue()
+            await self._wait_for_room(deadline)
+        self._leased += 1
+        try:
+            yield
+        finally:
+            self._leased -= 1
+            self._notify()
+
     async def close(self) -> None:
         """Close every idle connection and refuse new and waiting requests at once.
 
