@@ -9,8 +9,8 @@
 #   latest    .venv-latest   Home Assistant 2026.11.0 (what users update to), Python >= 3.14.2,
 #                            with the test plugin built for 2026.10.4 and a start-up shim
 #
-# STARTUP_MODULE names a module of scripts/startup/ that the target's interpreter
-# imports at start (scripts/setup writes a .pth file for it), or is empty.
+# STARTUP_MODULE names a module of scripts/startup/ whose install() the target's
+# interpreter calls at start (scripts/setup writes a .pth file for it), or is empty.
 
 parse_target() {
     TARGET="${HA_TARGET:-minimum}"

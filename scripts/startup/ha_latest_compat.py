@@ -11,8 +11,8 @@ runs it once two things are taken care of before pytest loads its plugins:
 
 Pytest imports its plugins (setuptools entry points) before any ``conftest.py``, so
 this cannot be a fixture. ``scripts/setup --ha latest`` writes a ``.pth`` file into
-``.venv-latest`` that imports this module at every interpreter start. It only puts an
-import hook in place, which acts on two imports:
+``.venv-latest`` that imports this module and calls ``install`` at every interpreter
+start. That only puts an import hook in place, which acts on two imports:
 
 - ``pytest`` (the first thing pytest's command imports): ``import homeassistant`` first.
   That loads Home Assistant's package ``__init__`` and its few ``util`` modules, as
@@ -89,9 +89,6 @@ class HomeAssistantFirst(importlib.abc.MetaPathFinder):
 
 
 def install() -> None:
-    """Put the hook first on ``sys.meta_path`` (once, however often this is imported)."""
+    """Put the hook first on ``sys.meta_path`` (once, however often this is called)."""
     if not any(isinstance(finder, HomeAssistantFirst) for finder in sys.meta_path):
         sys.meta_path.insert(0, HomeAssistantFirst())
-
-
-install()
