@@ -107,8 +107,8 @@ class SubprocessCounter:
     async def _counting(
         self,
         program: str,
-        *args: Any,
-        **kwargs: Any,  # noqa: ANN401 - passed through
+        *args: object,
+        **kwargs: object,
     ) -> asyncio.subprocess.Process:
         if Path(str(program)).name.startswith("ffmpeg"):
             self.ffmpeg += 1
@@ -174,16 +174,21 @@ class AssistHome:
         before = self.counter.ffmpeg
         ended: list[float] = []
         listener: list[asyncio.Task[tuple[float, int]]] = []
+        heard: list[str] = []
+        errors: list[object] = []
 
         def on_event(event: PipelineEvent) -> None:
-            if event.type is PipelineEventType.RUN_START and event.data:
-                token = event.data["tts_output"]["token"]
-                if (stream := tts.async_get_stream(self.hass, token)) is None:
-                    raise RuntimeError("the pipeline's TTS stream is gone")
-                # A satellite fetches the reply's URL as soon as it knows it.
-                listener.append(asyncio.create_task(_first_audio(stream.async_stream_result())))
-            if event.type is PipelineEventType.ERROR:
-                raise RuntimeError(f"the pipeline failed: {event.data}")
+            data = event.data or {}
+            if event.type is PipelineEventType.RUN_START:
+                stream = tts.async_get_stream(self.hass, data["tts_output"]["token"])
+                if stream is not None:
+                    # A satellite fetches the reply's URL as soon as it knows it.
+                    task = asyncio.create_task(_first_audio(stream.async_stream_result()))
+                    listener.append(task)
+            elif event.type is PipelineEventType.STT_END:
+                heard.append(data["stt_output"]["text"])
+            elif event.type is PipelineEventType.ERROR:
+                errors.append(data)
 
         async with asyncio.timeout(_RUN_TIMEOUT):
             await assist_pipeline.async_pipeline_from_audio_stream(
@@ -197,8 +202,8 @@ class AssistHome:
                 # The stream ends when the speech does (a satellite's VAD would end it).
                 audio_settings=AudioSettings(is_vad_enabled=False),
             )
-            if not listener or not ended:
-                raise RuntimeError("the pipeline never started its reply")
+            if errors or heard != [COMMAND] or not listener or not ended:
+                raise RuntimeError(f"the run went wrong: heard {heard}, errors {errors}")
             first, size = await listener[0]
         return Reply(ended[0], first, size, self.counter.ffmpeg - before)
 
