@@ -1,15 +1,19 @@
-"""What HACS and hassfest check: manifest, hacs.json, translations, brand."""
+"""What HACS and hassfest check (manifest, hacs.json, translations, brand), and the targets."""
 
 from __future__ import annotations
 
 import json
 import struct
+from importlib.metadata import requires, version
 from pathlib import Path
 from typing import Any
 
+import homeassistant
 import pytest
 from awesomeversion import AwesomeVersion
 from homeassistant.const import __version__ as ha_version
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from custom_components.volcengine_tts import errors as ha_errors
 from custom_components.volcengine_tts.volcengine import errors as client_errors
@@ -209,12 +213,77 @@ def test_hacs_minimum_is_a_release_the_suite_proves() -> None:
     assert f"Home Assistant {minimum}" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_github_workflows_run_the_ecosystem_checks_and_both_targets() -> None:
+TARGETS = ("minimum", "newest", "latest")
+PLUGIN = "pytest-homeassistant-custom-component"
+
+
+def _pins(path: Path) -> dict[str, str]:
+    """``name==version`` lines of a requirements file, by canonical name."""
+    pins = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        requirement = line.split("#", 1)[0].strip()
+        if "==" in requirement:
+            name, version = requirement.split("==", 1)
+            pins[canonicalize_name(name)] = version.strip()
+    return pins
+
+
+def test_github_workflows_run_the_ecosystem_checks_and_every_target() -> None:
     validate = (ROOT / ".github/workflows/validate.yml").read_text(encoding="utf-8")
     assert "home-assistant/actions/hassfest@" in validate
     assert "hacs/action@" in validate
     assert "category: integration" in validate
     tests = (ROOT / ".github/workflows/tests.yml").read_text(encoding="utf-8")
     assert "scripts/test --ha ${{ matrix.target }}" in tests
-    assert "target: minimum" in tests
-    assert "target: newest" in tests
+    ci = (ROOT / ".ci/run").read_text(encoding="utf-8")
+    assert "timed bash scripts/test\n" in ci  # the minimum, the default target
+    for target in TARGETS:
+        assert f"target: {target}" in tests
+        assert target == "minimum" or f"timed bash scripts/test --ha {target}\n" in ci
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_target_has_requirements_a_venv_and_its_start_up_module(target: str) -> None:
+    script = (ROOT / "scripts/target.sh").read_text(encoding="utf-8")
+    section = script.split(f"        {target})\n", 1)[1].split(";;", 1)[0]
+    venv = section.split('VENV="$ROOT/', 1)[1].split('"', 1)[0]
+    assert f"{venv}/" in (ROOT / ".gitignore").read_text(encoding="utf-8")
+    requirements = (ROOT / f"requirements_ha_{target}.txt").read_text(encoding="utf-8")
+    assert "-r requirements_test.txt" in requirements.splitlines()
+    if 'STARTUP_MODULE="' in section:
+        module = section.split('STARTUP_MODULE="', 1)[1].split('"', 1)[0]
+        assert (ROOT / "scripts" / "startup" / f"{module}.py").is_file()
+
+
+def test_the_latest_target_pins_the_plugins_requirements_in_place_of_its_own() -> None:
+    """The plugin comes without dependencies: every one it names is pinned instead."""
+    (plugin_pin,) = _pins(ROOT / "requirements_ha_latest_no_deps.txt").items()
+    assert plugin_pin[0] == PLUGIN
+    if version(PLUGIN) != plugin_pin[1]:
+        pytest.skip(f"needs {PLUGIN} {plugin_pin[1]} installed (newest and latest targets)")
+    latest = _pins(ROOT / "requirements_ha_latest.txt")
+    assert PLUGIN not in latest
+    for line in requires(PLUGIN) or []:
+        name = canonicalize_name(Requirement(line).name)
+        assert name in latest, name
+    plugin_home_assistant = next(
+        Requirement(line) for line in requires(PLUGIN) or [] if line.startswith("homeassistant")
+    )
+    assert latest["homeassistant"] not in plugin_home_assistant.specifier
+
+
+def test_the_latest_target_pins_its_home_assistants_own_versions() -> None:
+    """What the tests need, at the versions 2026.11.0's manifests and constraints name."""
+    latest = _pins(ROOT / "requirements_ha_latest.txt")
+    if ha_version != latest["homeassistant"]:
+        pytest.skip(f"runs on the latest target (Home Assistant {latest['homeassistant']})")
+    package = Path(homeassistant.__file__).parent
+    constraints = _pins(package / "package_constraints.txt")
+    for component in ("tts", "ffmpeg", "conversation", "assist_pipeline"):
+        for requirement in _load(package / "components" / component / "manifest.json")[
+            "requirements"
+        ]:
+            name, pinned = requirement.split("==")
+            assert latest[canonicalize_name(name)] == pinned, requirement
+    for name in ("av", "httpx", "numpy", "pydantic", "requests", "sqlalchemy"):
+        assert latest[name] == constraints[name], name

@@ -13,11 +13,13 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import restore_state
 from homeassistant.util import dt as dt_util
+from homeassistant.util.json import json_loads
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
-    mock_restore_cache_with_extra_data,
+    async_mock_load_restore_state_from_storage,
 )
 
 from custom_components.volcengine_tts.const import CONF_VOICE, DOMAIN
@@ -111,6 +113,31 @@ async def test_the_first_of_the_month_starts_a_new_month(
     assert _value(hass, MONTH) == 0
 
 
+async def _restarted_with(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    saved: list[tuple[State, dict[str, object]]],
+) -> None:
+    """Load ``saved`` as Home Assistant does after a restart: from its restore-state store.
+
+    (The test plugin's ``mock_restore_cache_with_extra_data`` fills a field that
+    Home Assistant 2026.11 no longer reads; the store is the same on every release.)
+    """
+    hass_storage[restore_state.STORAGE_KEY] = {
+        "version": restore_state.STORAGE_VERSION,
+        "key": restore_state.STORAGE_KEY,
+        "data": [
+            {
+                "state": json_loads(state.as_dict_json),
+                "extra_data": extra_data,
+                "last_seen": dt_util.utcnow().isoformat(),
+            }
+            for state, extra_data in saved
+        ],
+    }
+    await async_mock_load_restore_state_from_storage(hass)
+
+
 def _saved(entity_id: str, characters: int, period: str) -> tuple[State, dict[str, object]]:
     return (
         State(entity_id, str(characters)),
@@ -119,11 +146,12 @@ def _saved(entity_id: str, characters: int, period: str) -> tuple[State, dict[st
 
 
 async def test_counts_the_0_2_sensors_saved_are_taken_over(
-    hass: HomeAssistant, config_entry: MockConfigEntry
+    hass: HomeAssistant, hass_storage: dict[str, Any], config_entry: MockConfigEntry
 ) -> None:
     now = dt_util.now()
-    mock_restore_cache_with_extra_data(
+    await _restarted_with(
         hass,
+        hass_storage,
         [
             _saved(TODAY, 120, period_key("today", now)),
             _saved(MONTH, 4000, period_key("month", now)),
@@ -136,10 +164,10 @@ async def test_counts_the_0_2_sensors_saved_are_taken_over(
 
 
 async def test_a_count_from_an_ended_period_is_not_restored(
-    hass: HomeAssistant, config_entry: MockConfigEntry
+    hass: HomeAssistant, hass_storage: dict[str, Any], config_entry: MockConfigEntry
 ) -> None:
-    mock_restore_cache_with_extra_data(
-        hass, [_saved(TODAY, 120, "2020-01-01"), _saved(MONTH, 4000, "2020-01")]
+    await _restarted_with(
+        hass, hass_storage, [_saved(TODAY, 120, "2020-01-01"), _saved(MONTH, 4000, "2020-01")]
     )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -148,11 +176,13 @@ async def test_a_count_from_an_ended_period_is_not_restored(
 
 
 async def test_saved_data_that_is_not_a_count_is_ignored(
-    hass: HomeAssistant, config_entry: MockConfigEntry
+    hass: HomeAssistant, hass_storage: dict[str, Any], config_entry: MockConfigEntry
 ) -> None:
-    mock_restore_cache_with_extra_data(
-        hass, [(State(TODAY, "12"), {"native_value": "12", "native_unit_of_measurement": None})]
+    saved: tuple[State, dict[str, object]] = (
+        State(TODAY, "12"),
+        {"native_value": "12", "native_unit_of_measurement": None},
     )
+    await _restarted_with(hass, hass_storage, [saved])
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert _value(hass, TODAY) == 0
@@ -246,11 +276,11 @@ async def test_the_month_survives_its_sensor_switched_off_and_a_restart(
 
 
 async def test_a_sensor_renamed_and_renamed_back_adds_nothing_twice(
-    hass: HomeAssistant, config_entry: MockConfigEntry
+    hass: HomeAssistant, hass_storage: dict[str, Any], config_entry: MockConfigEntry
 ) -> None:
     """Issue 17.4: each restore of a renamed sensor used to add the saved count again."""
-    mock_restore_cache_with_extra_data(
-        hass, [_saved(MONTH, 4000, period_key("month", dt_util.now()))]
+    await _restarted_with(
+        hass, hass_storage, [_saved(MONTH, 4000, period_key("month", dt_util.now()))]
     )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
