@@ -199,6 +199,29 @@ class SynthesisEngine:
         if self._v1 is not None:
             await self._v1.wait_closed()
 
+    def prewarm(self) -> None:
+        """Get a warm connection ready for a request about to come, without waiting for it.
+
+        Called when speech recognition starts hearing a command: its spoken
+        reply follows within seconds, and after a quiet spell our warm
+        connections have closed. On v3 this opens, in the background, one
+        connection with a session begun for the most likely request (the last
+        that succeeded, else ``warm_settings``): a StartConnection and a
+        StartSession without text, which bill nothing. It only takes a free
+        slot nobody is waiting for, and does nothing while a warm connection
+        is idle or being opened; a failure is logged at debug level, never
+        raised. v1 opens a connection per request by design: nothing is kept
+        open between requests there, so nothing is warmed.
+        """
+        warm = self.config.warm_settings
+        if self._v1 is not None or warm is None:
+            return
+        self._pool.prewarm(self.config.resource_id or resource_id_for_voice(warm.voice), warm)
+
+    async def wait_warm(self) -> None:
+        """Wait until background warm-ups have ended: for tests and benchmarks."""
+        await self._pool.wait_warm()
+
     def diagnostics(self) -> dict[str, Any]:
         """Describe what the engine is doing, for Home Assistant's diagnostics download."""
         return {
