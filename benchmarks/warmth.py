@@ -62,6 +62,8 @@ CHUNK_BYTES: Final = 320
 """Home Assistant's 10 ms pieces of 16 kHz 16-bit audio."""
 BURST_BYTES: Final = CHUNK_BYTES * 10
 BYTES_PER_SECOND: Final = 32000
+IDLE_SHARE: Final = 0.6
+"""The emulator's idle timeout, as a share of the quiet spell, in the idle-timeout case."""
 PREWARMED: Final = "after quiet, prewarm at STT start"
 DEFAULT_JSON: Final = Path(__file__).resolve().parent / "results" / "warmth.json"
 
@@ -137,11 +139,17 @@ async def announcements(emulator: Emulator, options: Options) -> dict[str, list[
     async def we_close(engine: SynthesisEngine) -> None:
         await engine.release_idle()
 
+    # The service's own idle timeout, shorter than our 30 s, closes the connection
+    # in the quiet spell; the one reopened in its place outlives the spell.
+    emulator.config.idle_timeout = options.quiet * IDLE_SHARE
+    by_timeout = await _announcement_runs(emulator, options, nothing)
+    emulator.config.idle_timeout = None
     return {
         "warm connection": await _announcement_runs(emulator, options, nothing),
         "the service closed the idle connection": await _announcement_runs(
             emulator, options, service_closes
         ),
+        f"the service's idle timeout ({options.quiet * IDLE_SHARE:g} s) closed it": by_timeout,
         "no warm connection (opened by the request)": await _announcement_runs(
             emulator, options, we_close
         ),
