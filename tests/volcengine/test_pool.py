@@ -228,3 +228,14 @@ async def test_a_warm_session_that_cannot_be_begun_costs_the_connection(
     assert engine.diagnostics()["pool"]["idle"] == 0
     async with asyncio.timeout(5):
         await emulator.wait_for_open_connections(DEFAULT_APP_ID, 0)
+
+
+async def test_an_idle_connection_found_unusable_is_replaced(
+    engine: SynthesisEngine, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The socket broke just now, before the pool heard of it: the request opens another."""
+    await engine.synthesize("第一句。", SETTINGS)
+    monkeypatch.setattr(BidirectionalConnection, "is_usable", property(lambda self: False))
+    assert await engine.synthesize("第二句。", SETTINGS) == render_audio("第二句。", VOICE)
+    assert emulator.connections == 2
+    assert engine.diagnostics()["pool"]["statistics"]["discarded"] >= 1

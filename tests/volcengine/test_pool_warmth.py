@@ -18,6 +18,11 @@ from custom_components.volcengine_tts.volcengine import (
     EngineConfig,
     SynthesisEngine,
     VoiceSettings,
+    VolcengineConnectionError,
+)
+from custom_components.volcengine_tts.volcengine.bidirection import (
+    BidirectionalConnection,
+    BidirectionalSession,
 )
 from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Emulator, render_audio
 
@@ -340,3 +345,20 @@ async def test_a_warm_session_of_other_settings_is_restored_with_them(
     )
     assert emulator.connections == 2
     assert _statistics(engine)["warm_sessions_used"] == 1
+
+
+async def test_a_warm_up_whose_session_cannot_be_begun_closes_its_connection(
+    engine: SynthesisEngine, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def failing_begin(
+        self: BidirectionalConnection, settings: VoiceSettings
+    ) -> BidirectionalSession:
+        raise VolcengineConnectionError("the socket broke while beginning")
+
+    monkeypatch.setattr(BidirectionalConnection, "begin_session", failing_begin)
+    engine.prewarm()
+    await engine.wait_warm()
+    assert _statistics(engine)["warm_up_failures"] == 1
+    assert _pool(engine)["idle"] == 0
+    async with asyncio.timeout(WAIT):
+        await emulator.wait_for_open_connections(DEFAULT_APP_ID, 0)

@@ -70,7 +70,9 @@ class _Idle:
     warm: BidirectionalSession | None = None
     """The session begun ahead of need on this connection, if any."""
     closer: asyncio.TimerHandle | None = None
-    """Closes the connection when our idle window ends."""
+    """Closes the connection when our idle window ends ..."""
+    expires_at: float = 0.0
+    """... at this loop time."""
     forget_watch: Callable[[], None] | None = None
     """Takes back the listener told when the service closes the socket."""
     restored: bool = False
@@ -200,11 +202,9 @@ class ConnectionPool:
         """
         if self._last is not None:
             resource_id, settings = self._last
-        if self._closed or self.idle_timeout <= 0 or resource_id in self._warming:
+        if self.idle_timeout <= 0 or resource_id in self._warming or not self._has_free_slot():
             return
         if any(entry.connection.resource_id == resource_id for entry in self._idle):
-            return
-        if self._waiters or self.open_connections >= self.max_size:
             return
         expires_at = asyncio.get_running_loop().time() + self.idle_timeout
         self._start_warm_up(resource_id, settings, expires_at, restored=False)
@@ -221,10 +221,10 @@ class ConnectionPool:
         for the rest of the window, once: the window's connection was wanted,
         the service's shorter idle timeout only took it away.
         """
-        if entry not in self._idle or entry.closer is None:
+        if entry not in self._idle:  # pragma: no cover - we take the listener back first
             return
         self._idle.remove(entry)
-        expires_at = entry.closer.when()
+        expires_at = entry.expires_at
         _unwatch(entry)
         self.statistics.closed_by_service += 1
         self._close_later(entry.connection)
@@ -232,14 +232,20 @@ class ConnectionPool:
         resource_id = entry.connection.resource_id
         settings = entry.warm.settings if entry.warm is not None else None
         left = expires_at - asyncio.get_running_loop().time()
-        if entry.restored or left < RESTORE_MIN_WINDOW or self._closed:
+        if (
+            entry.restored  # closed again: the service's timeout is shorter still; no loop
+            or left < RESTORE_MIN_WINDOW
+            or resource_id in self._warming  # one per resource id is enough for a reply
+            or not self._has_free_slot()
+        ):
             _LOGGER.debug("Volcengine closed an idle connection; not reopening it")
             return
-        if self._waiters or self.open_connections >= self.max_size:
-            return  # a request is opening its own, or every slot is taken
-        if resource_id not in self._warming:
-            _LOGGER.debug("Volcengine closed an idle connection; reopening it for %.0f s", left)
-            self._start_warm_up(resource_id, settings, expires_at, restored=True)
+        _LOGGER.debug("Volcengine closed an idle connection; reopening it for %.0f s", left)
+        self._start_warm_up(resource_id, settings, expires_at, restored=True)
+
+    def _has_free_slot(self) -> bool:
+        """Whether a background warm-up may take a slot: one is free and nobody waits for it."""
+        return not self._closed and not self._waiters and self.open_connections < self.max_size
 
     def _start_warm_up(
         self,
@@ -423,8 +429,8 @@ class ConnectionPool:
     def _park(self, entry: _Idle, expires_at: float | None = None) -> None:
         """Keep ``entry`` idle until ``expires_at`` (a full idle window from now by default)."""
         loop = asyncio.get_running_loop()
-        when = loop.time() + self.idle_timeout if expires_at is None else expires_at
-        entry.closer = loop.call_at(when, self._expire, entry)
+        entry.expires_at = loop.time() + self.idle_timeout if expires_at is None else expires_at
+        entry.closer = loop.call_at(entry.expires_at, self._expire, entry)
         entry.forget_watch = entry.connection.when_lost(partial(self._lost, entry))
         self._idle.append(entry)
 
