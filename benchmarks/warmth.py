@@ -62,7 +62,7 @@ CHUNK_BYTES: Final = 320
 """Home Assistant's 10 ms pieces of 16 kHz 16-bit audio."""
 BURST_BYTES: Final = CHUNK_BYTES * 10
 BYTES_PER_SECOND: Final = 32000
-IDLE_SHARE: Final = 0.6
+IDLE_SHARE: Final = 0.3
 """The emulator's idle timeout, as a share of the quiet spell, in the idle-timeout case."""
 PREWARMED: Final = "after quiet, prewarm at STT start"
 DEFAULT_JSON: Final = Path(__file__).resolve().parent / "results" / "warmth.json"
@@ -271,7 +271,7 @@ def _parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--first-chunk", type=float, default=0.15, help="server's first audio")
     parser.add_argument("--final-delay", type=float, default=0.1, help="recogniser's finish")
     parser.add_argument("--runs", type=int, default=10, help="samples per case")
-    parser.add_argument("--quiet", type=float, default=0.5, help="seconds between requests")
+    parser.add_argument("--quiet", type=float, default=1.5, help="seconds between requests")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="raw numbers")
     args = parser.parse_args(argv)
     return Options(args.rtt, args.first_chunk, args.final_delay, args.runs, args.quiet, args.json)

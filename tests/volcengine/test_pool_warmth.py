@@ -33,7 +33,12 @@ WAIT = 5.0
 
 
 def _engine(emulator: Emulator, **overrides: object) -> SynthesisEngine:
-    config = {"endpoint": emulator.url, "warm_settings": SETTINGS, "retry_backoff": 0.001}
+    config = {
+        "endpoint": emulator.url,
+        "warm_settings": SETTINGS,
+        "retry_backoff": 0.001,
+        "reopen_delay": 0.01,
+    }
     return SynthesisEngine(CREDENTIALS, EngineConfig(**(config | overrides)))  # type: ignore[arg-type]
 
 
@@ -362,3 +367,29 @@ async def test_a_warm_up_whose_session_cannot_be_begun_closes_its_connection(
     assert _pool(engine)["idle"] == 0
     async with asyncio.timeout(WAIT):
         await emulator.wait_for_open_connections(DEFAULT_APP_ID, 0)
+
+
+async def test_close_cancels_a_reopening_still_waiting_out_its_delay(emulator: Emulator) -> None:
+    engine = _engine(emulator, reopen_delay=60)
+    await engine.synthesize("第一句。", SETTINGS)
+    await emulator.close_idle_connections()
+    await _eventually(lambda: _statistics(engine)["closed_by_service"] == 1)
+    async with asyncio.timeout(WAIT):  # not the 60 s delay
+        await engine.close()
+    assert emulator.connections == 1
+    assert _statistics(engine)["restored"] == 0
+
+
+async def test_a_request_during_the_delay_makes_the_reopening_needless(
+    emulator: Emulator,
+) -> None:
+    engine = _engine(emulator, reopen_delay=1.0)  # far longer than the request
+    await engine.synthesize("第一句。", SETTINGS)
+    await emulator.close_idle_connections()
+    await _eventually(lambda: _statistics(engine)["closed_by_service"] == 1)
+    await engine.synthesize("第二句。", SETTINGS)  # opens its own and leaves it idle
+    await engine.wait_warm()
+    assert _statistics(engine)["restored"] == 0
+    assert emulator.connections == 2
+    assert _pool(engine)["idle"] == 1
+    await engine.close()

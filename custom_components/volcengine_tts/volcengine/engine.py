@@ -33,7 +33,7 @@ from .errors import (
 from .exchange import V3Exchange
 from .markup import stream_without_markup, strip_markup
 from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, ServiceCredentials, VoiceSettings
-from .pool import ConnectionPool
+from .pool import REOPEN_DELAY, ConnectionPool
 from .replay import TextReplay
 from .slots import RequestSlots
 from .text import is_speakable, pack_gradually, split_text_gradually, stream_sentences
@@ -84,6 +84,8 @@ class EngineConfig:
     max_piece_bytes: int = MAX_TEXT_BYTES
     max_message_chars: int = 50_000
     """Longest message accepted: a guard against feeding a log file to a speaker."""
+    reopen_delay: float = REOPEN_DELAY
+    """Seconds before an idle connection the service closed is reopened (see ``pool``)."""
     warm_settings: VoiceSettings | None = None
     """Settings of the most likely next request: a v3 session with them is
     begun ahead of need on every idle connection."""
@@ -130,6 +132,7 @@ class SynthesisEngine:
             idle_timeout=self.config.idle_timeout,
             queue_limit=self.config.queue_limit,
             queue_timeout=self.config.queue_timeout,
+            reopen_delay=self.config.reopen_delay,
         )
         self._v1_slots = RequestSlots(
             self.config.max_concurrency, self.config.queue_limit, self.config.queue_timeout

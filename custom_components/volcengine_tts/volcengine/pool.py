@@ -18,7 +18,8 @@ StartConnection and a StartSession without text cost nothing):
   a command: its reply follows within seconds);
 - an idle connection the service closes inside our idle window (its idle
   timeout may be shorter than ours) is reopened once, in the background, for
-  the rest of that window.
+  the rest of that window, after ``reopen_delay`` (time for the service to
+  free the closed connection's place in the account's concurrency).
 
 Both only take a free slot nobody waits for; a failure is logged at debug
 level and ends that warm-up, and nothing is retried, so the warm state is
@@ -53,6 +54,10 @@ from .tasks import stop
 _LOGGER = logging.getLogger(__name__)
 
 type ConnectionFactory = Callable[[str], Awaitable[BidirectionalConnection]]
+REOPEN_DELAY: Final = 1.0
+"""Seconds between the service closing an idle connection and our reopening it:
+time for the service to free the closed connection's place in the account's
+concurrency (a reopening refused for it is not retried)."""
 RESTORE_MIN_WINDOW: Final = 1.0
 """Seconds of our idle window that must be left for a closed connection to be
 worth reopening: a connection opened only to be closed again helps nobody."""
@@ -111,8 +116,10 @@ class ConnectionPool:
         idle_timeout: float,
         queue_limit: int,
         queue_timeout: float,
+        reopen_delay: float = REOPEN_DELAY,
     ) -> None:
         self._factory = factory
+        self.reopen_delay = reopen_delay
         self.max_size = max_size
         self.idle_timeout = idle_timeout
         self.queue_limit = queue_limit
@@ -130,6 +137,8 @@ class ConnectionPool:
         """The resource id and settings of the last request that succeeded."""
         self._warming: set[str] = set()
         """Resource ids with a background warm-up under way (one each at most)."""
+        self._reopening: set[str] = set()
+        """Resource ids whose closed connection will be reopened after ``reopen_delay``."""
         self._warm_ups: set[asyncio.Task[None]] = set()
         self.statistics = PoolStatistics()
 
@@ -204,7 +213,7 @@ class ConnectionPool:
             resource_id, settings = self._last
         if self.idle_timeout <= 0 or resource_id in self._warming or not self._has_free_slot():
             return
-        if any(entry.connection.resource_id == resource_id for entry in self._idle):
+        if self._idle_for(resource_id):
             return
         expires_at = asyncio.get_running_loop().time() + self.idle_timeout
         self._start_warm_up(resource_id, settings, expires_at, restored=False)
@@ -236,12 +245,50 @@ class ConnectionPool:
             entry.restored  # closed again: the service's timeout is shorter still; no loop
             or left < RESTORE_MIN_WINDOW
             or resource_id in self._warming  # one per resource id is enough for a reply
+            or resource_id in self._reopening
             or not self._has_free_slot()
         ):
             _LOGGER.debug("Volcengine closed an idle connection; not reopening it")
             return
         _LOGGER.debug("Volcengine closed an idle connection; reopening it for %.0f s", left)
+        self._reopening.add(resource_id)
+        self._track(
+            asyncio.get_running_loop().create_task(
+                self._reopen_later(resource_id, settings, expires_at),
+                name=f"reopen a Volcengine connection for {resource_id}",
+            )
+        )
+
+    async def _reopen_later(
+        self, resource_id: str, settings: VoiceSettings | None, expires_at: float
+    ) -> None:
+        """After ``reopen_delay``, reopen the closed connection if it is still worth it.
+
+        The slot is not held while waiting: a request meanwhile opens its own
+        connection as usual, and then none is reopened.
+        """
+        try:
+            await asyncio.sleep(self.reopen_delay)  # the backoff, not a synchronisation
+        finally:
+            self._reopening.discard(resource_id)
+        left = expires_at - asyncio.get_running_loop().time()
+        if (
+            left < RESTORE_MIN_WINDOW
+            or resource_id in self._warming
+            or self._idle_for(resource_id)
+            or not self._has_free_slot()
+        ):
+            _LOGGER.debug("A closed Volcengine connection is no longer worth reopening")
+            return
         self._start_warm_up(resource_id, settings, expires_at, restored=True)
+
+    def _idle_for(self, resource_id: str) -> bool:
+        return any(entry.connection.resource_id == resource_id for entry in self._idle)
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        """Keep a background warm-up's task, so that closing the pool can cancel it."""
+        self._warm_ups.add(task)
+        task.add_done_callback(self._warm_ups.discard)
 
     def _has_free_slot(self) -> bool:
         """Whether a background warm-up may take a slot: one is free and nobody waits for it."""
@@ -258,12 +305,12 @@ class ConnectionPool:
         """Reserve a slot now, then open and park a warm connection in the background."""
         self._opening += 1  # reserved before any suspension: nobody else can take it
         self._warming.add(resource_id)
-        task = asyncio.get_running_loop().create_task(
-            self._warm_up(resource_id, settings, expires_at, restored=restored),
-            name=f"warm up a Volcengine connection for {resource_id}",
+        self._track(
+            asyncio.get_running_loop().create_task(
+                self._warm_up(resource_id, settings, expires_at, restored=restored),
+                name=f"warm up a Volcengine connection for {resource_id}",
+            )
         )
-        self._warm_ups.add(task)
-        task.add_done_callback(self._warm_ups.discard)
 
     async def _warm_up(
         self,
