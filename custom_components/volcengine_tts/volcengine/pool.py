@@ -206,8 +206,8 @@ class ConnectionPool:
         satellite's own format, a preset's voice), else ``settings`` on
         ``resource_id``. One connection, because one reply follows a command;
         only into a free slot nobody is waiting for, so it never takes a
-        connection from a request. Idempotent: nothing happens while a usable
-        idle connection for that resource id exists or one is being warmed.
+        connection from a request. Idempotent: nothing happens while an idle
+        connection for that resource id exists or one is being warmed.
         """
         if self._last is not None:
             resource_id, settings = self._last
