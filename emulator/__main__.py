@@ -49,6 +49,13 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="emulated network round trip in seconds (serves through a latency proxy)",
     )
     parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="close a v3 connection idle this long, as the service does (default: never)",
+    )
+    parser.add_argument(
         "--recognition-final-delay",
         type=float,
         default=0.0,
@@ -83,6 +90,7 @@ async def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         first_chunk_delay=args.first_chunk_delay,
         real_time_factor=args.real_time_factor,
+        idle_timeout=args.idle_timeout,
         recognition_final_delay=args.recognition_final_delay,
         transcript=args.transcript,
     )

@@ -166,6 +166,11 @@ class EmulatorConfig:
     """Voices the v3 endpoints know (their resource id must still match the generation)."""
     unidirectional_only_voices: frozenset[str] = UNIDIRECTIONAL_ONLY_VOICES
     """Voices the bidirectional API refuses at StartSession."""
+    idle_timeout: float | None = None
+    """Seconds a v3 bidirectional connection may stay idle before the service closes it
+    (close code 1001); ``None`` never closes one. Idle means no frame from the client and
+    no synthesis under way: a session begun but never given text leaves its connection
+    idle too. Read when each connection opens."""
     max_text_chars: int = 100_000
     """Characters one v3 session may receive before it fails with TTSExceededTextLimit."""
     transcript: str = ""

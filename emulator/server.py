@@ -40,7 +40,7 @@ from .sauc_handler import SAUC_ENDPOINTS, serve_recognition
 from .state import Handshake, ServiceState
 from .tls import CertificatePaths, client_ssl_context, server_ssl_context, write_certificates
 from .v1_handler import V1_PATH, serve_v1
-from .v3_bidirection import BIDIRECTION_PATH, serve_bidirection
+from .v3_bidirection import BIDIRECTION_PATH, IDLE_CLOSE_CODE, serve_bidirection
 from .v3_request import check_handshake
 from .v3_unidirectional import UNIDIRECTIONAL_PATH, serve_unidirectional
 
@@ -69,7 +69,6 @@ ROUTES: Final[Mapping[str, Route]] = {
     },
 }
 """Route per endpoint path; any other path is answered with HTTP 404."""
-_IDLE_CLOSE_CODE: Final = 1001
 
 LOGID_HEADER: Final = "X-Tt-Logid"
 _BEARER: Final = "Bearer;"
@@ -220,7 +219,7 @@ class Emulator:
         for link in idle:
             self._state.forget_v3_link(link)
         await asyncio.gather(
-            *(link.connection.close(_IDLE_CLOSE_CODE, "idle connection closed") for link in idle)
+            *(link.connection.close(IDLE_CLOSE_CODE, "idle connection closed") for link in idle)
         )
         return len(idle)
 

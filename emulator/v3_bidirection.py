@@ -39,6 +39,8 @@ from .v3_request import V3Identity, record_session, validate_session
 from .v3_stream import Outcome, SentenceStreamer
 
 BIDIRECTION_PATH: Final = "/api/v3/tts/bidirection"
+IDLE_CLOSE_CODE: Final = 1001
+"""How the service closes a connection it found idle ("going away")."""
 OK_PAYLOAD: Final = {"status_code": V3Code.OK.value, "message": "ok"}
 
 NOT_ON_BIDIRECTION: Final = "speaker does not support bidirectional streaming"
@@ -98,15 +100,44 @@ class _BidirectionalConnection:
         self._connection_id = identity.connection_id()
         self._link: V3Link = state.open_v3_link(connection, identity.app_id)
         self._session: _Session | None = None
+        self._last_activity = asyncio.get_running_loop().time()
+        """When the client last sent a frame or the last session ended."""
 
     async def run(self) -> None:
+        idle_timeout = self._state.config.idle_timeout
+        reaper = None
+        if idle_timeout is not None:
+            reaper = asyncio.create_task(self._close_when_idle(idle_timeout))
         try:
             async for message in self._connection:
+                self._last_activity = asyncio.get_running_loop().time()
                 if not await self._handle(message):
                     return
         finally:
+            if reaper is not None:
+                reaper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reaper
             await self._abandon_session()
             self._state.forget_v3_link(self._link)
+
+    async def _close_when_idle(self, idle_seconds: float) -> None:
+        """Close the connection once it has been idle for ``idle_seconds``.
+
+        Synthesis under way keeps it open however long it takes; a session begun but
+        never given text does not. The slot is freed before the client hears of it.
+        """
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            deadline = (now if self._link.busy else self._last_activity) + idle_seconds
+            if deadline <= now:
+                break
+            if not await self._state.pause_until(deadline):
+                return  # the emulator is stopping and closes everything itself
+        _LOGGER.debug("connection %s: idle for %g s, closing it", self._connection_id, idle_seconds)
+        self._state.forget_v3_link(self._link)
+        await self._connection.close(IDLE_CLOSE_CODE, "idle connection closed")
 
     async def _handle(self, message: str | bytes) -> bool:
         """Answer one client frame; return whether the connection stays open."""
@@ -301,6 +332,7 @@ class _BidirectionalConnection:
             return
         self._session = None
         self._link.busy = False
+        self._last_activity = asyncio.get_running_loop().time()
         self._state.update_session(session.record_index, **outcome)
 
     @staticmethod

@@ -148,6 +148,10 @@ class VolcengineSTTEntity(SpeechToTextEntity):
                 ),
             )
             return SpeechResult(None, SpeechResultState.ERROR)
+        # A spoken reply follows within seconds; after a quiet spell our warm
+        # synthesis connections have closed. Warm one now, in the background:
+        # it bills nothing and never takes a slot a request waits for.
+        self._entry.runtime_data.engine.prewarm()
         settings = recognition_settings(self._entry.options, metadata.language)
         try:
             text = await self._recognizer.recognize(without_wav_header(stream), settings)

@@ -5,7 +5,12 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
 from .raw_client import WAIT
+from .v3_client import BIDIRECTION, receive, start_connection, v3_headers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,3 +61,27 @@ async def test_cli_serves_through_a_latency_proxy_on_request() -> None:
     assert "/api/v3/tts/unidirectional/stream" in lines[8]
     assert "0.04" in lines[9]
     assert returncode == 0
+
+
+async def test_cli_closes_idle_connections_on_request() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "emulator",
+        *("--port", "0", "--idle-timeout", "0.05"),
+        cwd=REPO_ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    try:
+        async with asyncio.timeout(WAIT):
+            url = (await process.stdout.readline()).decode().split()[-1]
+            async with connect(url + BIDIRECTION, additional_headers=v3_headers()) as websocket:
+                await start_connection(websocket)
+                with pytest.raises(ConnectionClosed):
+                    await receive(websocket)
+                assert websocket.close_code == 1001
+    finally:
+        process.terminate()
+        async with asyncio.timeout(WAIT):
+            await process.communicate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -445,3 +446,32 @@ async def test_an_unexpected_failure_is_still_an_error_result(
     with patch.object(recognizer, "recognize", side_effect=RuntimeError("a bug")):
         assert await recognise(hass, speech()) == SpeechResult(None, SpeechResultState.ERROR)
     assert "Speech recognition failed unexpectedly" in caplog.text
+
+
+async def test_hearing_a_command_warms_a_connection_for_the_reply_and_bills_nothing(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    engine = setup_entry.runtime_data.engine
+    await engine.release_idle()  # a quiet spell: the warm connections have closed
+    async with asyncio.timeout(5):
+        await emulator.wait_for_open_connections(DEFAULT_APP_ID, 0)
+    sessions = len(emulator.sessions)
+    billed = setup_entry.runtime_data.usage.characters("month")
+
+    assert await recognise(hass, speech()) == SpeechResult(COMMAND, SpeechResultState.SUCCESS)
+    await engine.wait_warm()
+    async with asyncio.timeout(5):
+        await emulator.wait_for_sessions(sessions + 1)
+    assert emulator.open_connections(DEFAULT_APP_ID) == 1
+    assert [session.texts for session in emulator.sessions[sessions:]] == [[]]
+    assert setup_entry.runtime_data.usage.characters("month") == billed
+
+    statistics = engine.diagnostics()["pool"]["statistics"]
+    opened, warm_used = statistics["opened"], statistics["warm_sessions_used"]
+    media_id = generate_media_source_id(hass, "好的。", TTS_ENTITY, "zh-CN")
+    extension, _ = await async_get_media_source_audio(hass, media_id)
+    assert extension == "mp3"
+    statistics = engine.diagnostics()["pool"]["statistics"]
+    assert statistics["opened"] == opened  # the reply took the warmed connection
+    assert statistics["warm_sessions_used"] == warm_used + 1
+    assert statistics["prewarmed"] == 1

@@ -36,6 +36,7 @@ from custom_components.volcengine_tts.volcengine.frames import (
     encode_error_frame,
     encode_server_event,
 )
+from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Emulator
 
 SETTINGS = VoiceSettings(voice="zh_female_cancan_mars_bigtts")
 type Script = Callable[[ServerConnection], Awaitable[None]]
@@ -377,3 +378,29 @@ async def test_text_without_a_sentence_end_is_owed_no_answer(
     waiting.cancel()
     await asyncio.wait({waiting})
     connection.abort()
+
+
+async def test_when_lost_tells_once_the_service_closed_the_socket(emulator: Emulator) -> None:
+    connection = await BidirectionalConnection.open(
+        Credentials(DEFAULT_APP_ID, DEFAULT_TOKEN),
+        endpoint=emulator.url,
+        resource_id="seed-tts-1.0",
+        ssl_context=None,
+        connect_timeout=5,
+        receive_timeout=5,
+    )
+    lost = asyncio.Event()
+    taken_back: list[str] = []
+    connection.when_lost(lost.set)
+    connection.when_lost(lambda: taken_back.append("told"))()  # taken back at once
+    assert await emulator.close_idle_connections() == 1
+    async with asyncio.timeout(5):
+        await lost.wait()
+    assert taken_back == []
+    assert not connection.is_usable
+    late = asyncio.Event()
+    connection.when_lost(late.set)  # already gone: told soon, not from inside the call
+    assert not late.is_set()
+    async with asyncio.timeout(5):
+        await late.wait()
+    await connection.close()

@@ -275,3 +275,14 @@ async def test_no_session_is_begun_ahead_after_an_account_refusal(
     emulator.config.accounts[DEFAULT_APP_ID] = Account(DEFAULT_APP_ID, DEFAULT_TOKEN)
     assert await engine.synthesize("你好。", SETTINGS) == render_audio("你好。", VOICE)
     assert engine.diagnostics()["pool"]["statistics"]["warm_sessions_used"] == 0
+
+
+async def test_an_idle_connection_found_unusable_is_replaced(
+    engine: SynthesisEngine, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The socket broke just now, before the pool heard of it: the request opens another."""
+    await engine.synthesize("第一句。", SETTINGS)
+    monkeypatch.setattr(BidirectionalConnection, "is_usable", property(lambda self: False))
+    assert await engine.synthesize("第二句。", SETTINGS) == render_audio("第二句。", VOICE)
+    assert emulator.connections == 2
+    assert engine.diagnostics()["pool"]["statistics"]["discarded"] >= 1

@@ -19,7 +19,7 @@ import json
 import logging
 import ssl
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Any, Final
 
 from .errors import (
@@ -278,6 +278,10 @@ class BidirectionalConnection:
     def expect_reply(self, expected: bool) -> None:
         """Say whether the server owes the running session an answer (see transport)."""
         self._connection.expect_reply(expected)
+
+    def when_lost(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` once when the socket is gone; returns how to take it back."""
+        return self._connection.when_lost(listener)
 
     def abort(self) -> None:
         """Drop the socket at once (no handshake): a reader waiting on it stops now."""

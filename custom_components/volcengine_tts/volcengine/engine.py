@@ -36,7 +36,7 @@ from .errors import (
 from .exchange import V3Exchange
 from .markup import stream_without_markup, strip_markup
 from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, ServiceCredentials, VoiceSettings
-from .pool import ConnectionPool
+from .pool import REOPEN_DELAY, ConnectionPool
 from .replay import TextReplay
 from .slots import RequestSlots
 from .ssml import MAX_SSML_CHARS, collect, is_ssml, sniff_ssml
@@ -89,6 +89,8 @@ class EngineConfig:
     max_piece_bytes: int = MAX_TEXT_BYTES
     max_message_chars: int = 50_000
     """Longest message accepted: a guard against feeding a log file to a speaker."""
+    reopen_delay: float = REOPEN_DELAY
+    """Seconds before an idle connection the service closed is reopened (see ``pool``)."""
     warm_settings: VoiceSettings | None = None
     """Settings of the most likely next request: a v3 session with them is
     begun ahead of need on every idle connection."""
@@ -135,6 +137,7 @@ class SynthesisEngine:
             idle_timeout=self.config.idle_timeout,
             queue_limit=self.config.queue_limit,
             queue_timeout=self.config.queue_timeout,
+            reopen_delay=self.config.reopen_delay,
         )
         self._v1_slots = RequestSlots(
             self.config.max_concurrency, self.config.queue_limit, self.config.queue_timeout
@@ -279,6 +282,29 @@ class SynthesisEngine:
         await self._pool.release_idle()
         if self._v1 is not None:
             await self._v1.wait_closed()
+
+    def prewarm(self) -> None:
+        """Get a warm connection ready for a request about to come, without waiting for it.
+
+        Called when speech recognition starts hearing a command: its spoken
+        reply follows within seconds, and after a quiet spell our warm
+        connections have closed. On v3 this opens, in the background, one
+        connection with a session begun for the most likely request (the last
+        that succeeded, else ``warm_settings``): a StartConnection and a
+        StartSession without text, which bill nothing. It only takes a free
+        slot nobody is waiting for, and does nothing while a warm connection
+        is idle or being opened; a failure is logged at debug level, never
+        raised. v1 opens a connection per request by design: nothing is kept
+        open between requests there, so nothing is warmed.
+        """
+        warm = self.config.warm_settings
+        if self._v1 is not None or warm is None:
+            return
+        self._pool.prewarm(self.config.resource_id or resource_id_for_voice(warm.voice), warm)
+
+    async def wait_warm(self) -> None:
+        """Wait until background warm-ups have ended: for tests and benchmarks."""
+        await self._pool.wait_warm()
 
     def diagnostics(self) -> dict[str, Any]:
         """Describe what the engine is doing, for Home Assistant's diagnostics download."""

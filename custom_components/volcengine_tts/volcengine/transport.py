@@ -13,9 +13,9 @@ import asyncio
 import ipaddress
 import logging
 import ssl
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import Any, Final, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection
@@ -182,11 +182,30 @@ def _describe_frame(frame: Frame) -> str:
     return f"{frame.opcode.name} frame [{len(frame.data)} bytes]"
 
 
+class _WatchedConnection(ClientConnection):
+    """A websocket that tells its listeners when its socket is gone, whoever closed it.
+
+    A callback, not a task waiting on ``wait_closed()``: an idle connection
+    must cost nothing while it waits, and a task per idle connection would.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - websockets' own
+        super().__init__(*args, **kwargs)
+        self.on_lost: list[Callable[[], None]] = []
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Let websockets finish its bookkeeping, then tell each listener once."""
+        super().connection_lost(exc)
+        listeners, self.on_lost = self.on_lost, []
+        for listener in listeners:
+            listener()
+
+
 class Connection:
     """An open websocket plus what we learnt during the handshake."""
 
     def __init__(
-        self, websocket: ClientConnection, *, log_id: str | None, receive_timeout: float
+        self, websocket: _WatchedConnection, *, log_id: str | None, receive_timeout: float
     ) -> None:
         self._websocket = websocket
         self.log_id = log_id
@@ -264,6 +283,23 @@ class Connection:
         """Whether the websocket is still open (the server may close idle ones)."""
         return self._websocket.state is State.OPEN
 
+    def when_lost(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` once when the socket is gone (the server closed it, or we did).
+
+        Returns the function that takes the listener back (before we close it
+        ourselves). A socket already gone calls it soon, never from here.
+        """
+        websocket = self._websocket
+        if websocket.state is State.CLOSED:
+            return asyncio.get_running_loop().call_soon(listener).cancel
+        websocket.on_lost.append(listener)
+
+        def forget() -> None:
+            if listener in websocket.on_lost:
+                websocket.on_lost.remove(listener)
+
+        return forget
+
     def abort(self) -> None:
         """Drop the connection at once, without a close handshake; what arrived stays readable."""
         self._websocket.transport.abort()
@@ -297,6 +333,7 @@ async def connect(
             max_size=MAX_MESSAGE_BYTES,
             compression=None,
             logger=redacting_logger,
+            create_connection=_WatchedConnection,
         )
     except InvalidStatus as err:
         response = err.response
@@ -313,4 +350,6 @@ async def connect(
         raise VolcengineConnectionError(f"Cannot connect to Volcengine: {err}") from err
     log_id = websocket.response.headers.get(LOG_ID_HEADER) if websocket.response else None
     _LOGGER.debug("Connected to %s (logid %s)", url, log_id)
-    return Connection(websocket, log_id=log_id, receive_timeout=receive_timeout)
+    # create_connection above made it one; websockets types it as its base class.
+    watched = cast("_WatchedConnection", websocket)
+    return Connection(watched, log_id=log_id, receive_timeout=receive_timeout)
