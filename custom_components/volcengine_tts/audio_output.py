@@ -69,11 +69,6 @@ class OutputFormat:
     channels: int = 1
     sample_bytes: int = SOURCE_SAMPLE_BYTES
 
-    @property
-    def from_pcm(self) -> bool:
-        """Whether it is made here from Volcengine's PCM (else passed through)."""
-        return self.container not in (Container.MP3, Container.OGG)
-
 
 class AudioShaper(Protocol):
     """Turns Volcengine's chunks into output chunks; ``finish`` once the audio ended."""

@@ -21,8 +21,9 @@ from unittest.mock import patch
 import av
 import pytest
 from homeassistant.components import tts
-from homeassistant.components.tts.entity import TTSAudioRequest
+from homeassistant.components.tts.entity import TTSAudioRequest, TTSAudioResponse
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.volcengine_tts.audio_output import wav_header
@@ -35,7 +36,8 @@ from .audio_bytes import PcmLayout, flac_streaminfo, mp3_frames, wav_header_of
 from .conftest import VOICE
 
 ENTITY_ID = "tts.volcengine_text_to_speech"
-MESSAGE = "洗衣机洗好了"
+MESSAGE = "衣服洗好了"
+"""Five syllables, 0.75 s: FLAC's last block is a short one (flushed at the end)."""
 RELEASE = running_release()
 
 VOICE_PE = {
@@ -176,6 +178,14 @@ async def test_the_entity_makes_exactly_what_2026_11_passes_on(
 ) -> None:
     """On every installed release: the bytes Home Assistant 2026.11 would serve untouched."""
 
+    response = await _entity_stream(hass, profile)
+    assert response.extension == profile["preferred_format"]
+    _check_exact(profile, b"".join([chunk async for chunk in response.data_gen]))
+
+
+async def _entity_stream(hass: HomeAssistant, profile: dict[str, Any]) -> TTSAudioResponse:
+    """Ask the entity itself, as Home Assistant 2026.11 does (on any installed release)."""
+
     async def message() -> AsyncGenerator[str]:
         yield MESSAGE
 
@@ -184,11 +194,24 @@ async def test_the_entity_makes_exactly_what_2026_11_passes_on(
         "custom_components.volcengine_tts.options.running_release",
         return_value=Release.CONVERTS_UNDECLARED,
     ):
-        response = await entity.async_stream_tts_audio(
+        return await entity.async_stream_tts_audio(  # type: ignore[no-any-return]
             TTSAudioRequest("zh-CN", entity.default_options | profile, message())
         )
-    assert response.extension == profile["preferred_format"]
-    _check_exact(profile, b"".join([chunk async for chunk in response.data_gen]))
+
+
+@BOTH_PROTOCOLS
+async def test_flac_cut_off_midway_raises(
+    hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
+) -> None:
+    """A failure after the first packet raises: Home Assistant must not cache a short FLAC."""
+    emulator.config.chunk_bytes = 4800  # 50 ms of 48 kHz PCM: several packets before the cut
+    emulator.faults.drop_after_frames = 2
+    response = await _entity_stream(hass, VOICE_PE)
+    received = b""
+    with pytest.raises(HomeAssistantError):
+        async for chunk in response.data_gen:
+            received += chunk
+    assert received.startswith(b"fLaC")
 
 
 @pytest.mark.skipif(
