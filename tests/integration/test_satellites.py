@@ -207,11 +207,15 @@ async def test_flac_cut_off_midway_raises(
     emulator.config.chunk_bytes = 4800  # 50 ms of 48 kHz PCM: several packets before the cut
     emulator.faults.drop_after_frames = 2
     response = await _entity_stream(hass, VOICE_PE)
-    received = b""
-    with pytest.raises(HomeAssistantError):
+    received: list[bytes] = []
+
+    async def listen() -> None:
         async for chunk in response.data_gen:
-            received += chunk
-    assert received.startswith(b"fLaC")
+            received.append(chunk)
+
+    with pytest.raises(HomeAssistantError):
+        await listen()
+    assert b"".join(received).startswith(b"fLaC")
 
 
 @pytest.mark.skipif(
