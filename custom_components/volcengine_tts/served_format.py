@@ -12,10 +12,12 @@ Assistant then does something different:
   its ffmpeg as raw PCM with ``-probesize 32`` (its fastest start).
 - Earlier releases convert whenever a rate, channel count, width (or
   bitrate) is set, declared or not. Then only the input decides how soon
-  ffmpeg's first output comes (measured, 3× real-time input, first byte):
-  MP3 ≈ 410 ms, WAV ≈ 700–1,050 ms (≈ 230–370 ms at 48 kHz with the
-  ``-probesize 32`` that 2026.10 adds for WAV), Sun AU at 48 kHz ≈ 350–400 ms.
-  So: WAV 48 kHz where ffmpeg is told not to probe it, AU 48 kHz before.
+  ffmpeg's first output comes (``benchmarks.satellite_formats``: input at 3×
+  real time, first byte): a continuous MP3 ≈ 420 ms; WAV ≈ 1,200 ms (24 kHz);
+  Sun AU ≈ 700 ms at 16–24 kHz but ≈ 360 ms at 48 kHz; WAV with the
+  ``-probesize 32`` that 2026.10 adds for WAV ≈ 470 ms at 24 kHz, ≈ 230 ms at
+  48 kHz. So: WAV 48 kHz where ffmpeg is told not to probe it, AU 48 kHz
+  before, and ffmpeg resamples to the satellite's rate.
 """
 
 from __future__ import annotations
