@@ -117,14 +117,15 @@ def plan_delivery(preferences: Preferences, defaults: Defaults, release: Release
         return _fastest_input(release)
     if (native := _native(preferences, defaults)) is not None:
         return native
-    wanted = preferences.format
+    if release is not Release.CONVERTS_UNDECLARED:
+        return _fastest_input(release)
+    if preferences.format == Container.WAV:
+        # A WAV under the asked extension would be passed on unconverted.
+        return _fastest_input(Release.CONVERTS_ALWAYS)
+    # Home Assistant unwraps a streaming WAV and feeds ffmpeg raw samples.
     rate = preferences.sample_rate or defaults.sample_rate
-    if release is Release.CONVERTS_UNDECLARED and wanted != Container.WAV:
-        # Home Assistant unwraps a streaming WAV and feeds ffmpeg raw samples.
-        rate = rate if rate in SERVICE_SAMPLE_RATES else FASTEST_INPUT_RATE
-        return _pcm(OutputFormat(Container.WAV, rate))
-    # A WAV Home Assistant must still convert has to look like something else.
-    return _fastest_input(Release.CONVERTS_ALWAYS)
+    rate = rate if rate in SERVICE_SAMPLE_RATES else FASTEST_INPUT_RATE
+    return _pcm(OutputFormat(Container.WAV, rate))
 
 
 def _fastest_input(release: Release) -> Delivery:

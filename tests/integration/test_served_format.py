@@ -90,6 +90,16 @@ def test_before_2026_11_home_assistant_gets_its_fastest_input(
     )
 
 
+@pytest.mark.parametrize(
+    ("release", "container"),
+    [(Release.CONVERTS_PROBING_WAV, Container.WAV), (Release.CONVERTS_ALWAYS, Container.AU)],
+)
+def test_before_2026_11_an_unknown_container_alone_gets_the_fastest_input(
+    release: Release, container: Container
+) -> None:
+    assert _plan(Preferences("aac"), release).output == OutputFormat(container, 48000)
+
+
 @pytest.mark.parametrize("release", list(Release))
 def test_a_format_alone_is_served_natively_on_every_release(release: Release) -> None:
     delivery = _plan(Preferences("flac"), release)
