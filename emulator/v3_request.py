@@ -47,6 +47,10 @@ RATE_RANGE: Final = (-50, 100)
 """Documented range of ``speech_rate`` and ``loudness_rate`` (100 = 2x, -50 = 0.5x)."""
 EMOTION_SCALE_RANGE: Final = (1, 5)
 _BITS_PER_KILOBIT: Final = 1000
+DEFAULT_BIT_RATE_RANGE: Final = (64_000, 160_000)
+"""``bit_rate`` is kept within 64k–160k; ``additions.disable_default_bit_rate`` lets it go
+below 64k (v3 pages: "bit_rate默认设置范围为64k～160k，传了disable_default_bit_rate为true后
+可以设置到64k以下"). Nothing documented lifts the ceiling."""
 _PERCENT: Final = 100
 
 type Generation = Literal["tts-1.0", "tts-2.0", "icl"]
@@ -260,14 +264,20 @@ def _format(audio: dict[str, Any]) -> str:
     return str(encoding)
 
 
-def _bitrate_kbps(audio: dict[str, Any]) -> int:
-    """Read ``bit_rate`` (documented in bits per second, e.g. 32000) as kbit/s for LAME."""
+def _bitrate_kbps(audio: dict[str, Any], additions: dict[str, Any]) -> int:
+    """Read ``bit_rate`` (documented in bits per second, e.g. 32000) as kbit/s for LAME.
+
+    Kept within the documented default range unless the request lifted its floor.
+    """
     if "bit_rate" not in audio:
         return DEFAULT_BITRATE_KBPS
     bit_rate = _number(audio, "bit_rate", 0)
     if bit_rate < _BITS_PER_KILOBIT:
         raise invalid_params("audio_params.bit_rate is in bit/s and must be at least 1000")
-    return round(bit_rate / _BITS_PER_KILOBIT)
+    low, high = DEFAULT_BIT_RATE_RANGE
+    if additions.get("disable_default_bit_rate") is True:
+        low = 0
+    return round(min(max(bit_rate, low), high) / _BITS_PER_KILOBIT)
 
 
 def validate_session(
@@ -293,6 +303,7 @@ def validate_session(
     if account is None:  # removed while the connection was open
         raise V3Error(V3Code.CLIENT_ERROR, INVALID_KEYS)
     _check_speaker(speaker, identity.resource_id, account, config, clones)
+    additions = _additions(req_params)
     sample_rate = _number(audio, "sample_rate", DEFAULT_SAMPLE_RATE)
     if sample_rate not in SUPPORTED_SAMPLE_RATES:
         raise invalid_params(f"unsupported audio_params.sample_rate {sample_rate:g}")
@@ -307,7 +318,7 @@ def validate_session(
         speaker=speaker,
         encoding=encoding,
         sample_rate=int(sample_rate),
-        bitrate_kbps=_bitrate_kbps(audio),
+        bitrate_kbps=_bitrate_kbps(audio, additions),
         speed_ratio=1 + speech_rate / _PERCENT,
-        markdown_filter=_additions(req_params).get("disable_markdown_filter") is True,
+        markdown_filter=additions.get("disable_markdown_filter") is True,
     )

@@ -7,22 +7,33 @@ default changes — peers shipped "I changed the voice but hear the old one".
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from homeassistant.components import tts
 from homeassistant.components.tts import (
     ATTR_PREFERRED_FORMAT,
+    ATTR_PREFERRED_SAMPLE_BYTES,
+    ATTR_PREFERRED_SAMPLE_CHANNELS,
     ATTR_PREFERRED_SAMPLE_RATE,
     ATTR_VOICE,
 )
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
+from .audio_output import Container, OutputFormat
 from .const import DEFAULT_VOICE, DOMAIN
+from .served_format import (
+    SERVICE_SAMPLE_RATES,
+    Defaults,
+    Preferences,
+    Release,
+    plan_delivery,
+    running_release,
+)
 from .validation import vol
-from .volcengine import AudioEncoding, VoiceSettings
+from .volcengine import VoiceSettings
 
 ATTR_SPEED: Final = "speed"
 ATTR_VOLUME: Final = "volume"
@@ -39,9 +50,9 @@ ATTR_FILTER_MARKDOWN: Final = "filter_markdown"
 ATTR_RESOURCE_ID: Final = "resource_id"
 """A cloned voice preset's v3 resource (``seed-icl-2.0``); a default, never a call option."""
 
-FORMATS: Final = ("mp3", "ogg_opus", "wav")
-"""Formats Home Assistant can serve and convert (raw PCM has no container)."""
-SAMPLE_RATES: Final = (8000, 16000, 22050, 24000, 32000, 44100, 48000)
+FORMATS: Final = ("mp3", "ogg_opus", "wav", "flac")
+"""Formats served by default (raw PCM has no container; FLAC is encoded in-process)."""
+SAMPLE_RATES: Final = SERVICE_SAMPLE_RATES
 EXPLICIT_LANGUAGES: Final = ("crosslingual", "zh-cn", "en", "ja", "es-mx", "id", "pt-br")
 SPEED_RANGE: Final = (0.5, 2.0)
 VOLUME_RANGE: Final = (0.5, 2.0)
@@ -59,6 +70,21 @@ DEFAULTS: Final[dict[str, Any]] = {
 }
 DEFAULT_FORMAT: Final = "mp3"
 
+PREFERRED_BITRATE: Final[str | None] = getattr(tts, "ATTR_PREFERRED_BITRATE", None)
+"""Home Assistant's constant-bitrate MP3 option, on the releases that have it (2026.9+)."""
+PREFERRED_OPTIONS: Final = tuple(
+    option
+    for option in (
+        ATTR_PREFERRED_FORMAT,
+        ATTR_PREFERRED_SAMPLE_RATE,
+        ATTR_PREFERRED_SAMPLE_CHANNELS,
+        ATTR_PREFERRED_SAMPLE_BYTES,
+        PREFERRED_BITRATE,
+    )
+    if option is not None
+)
+"""Every ``preferred_*`` option, declared so the entity sees them: then Home Assistant
+2026.11 converts nothing, and earlier releases are handed their fastest input."""
 SUPPORTED_OPTIONS: Final = [
     ATTR_VOICE,
     ATTR_SPEED,
@@ -71,19 +97,16 @@ SUPPORTED_OPTIONS: Final = [
     ATTR_EXPLICIT_LANGUAGE,
     ATTR_CONTEXT_TEXTS,
     ATTR_FILTER_MARKDOWN,
-    ATTR_PREFERRED_FORMAT,
-    ATTR_PREFERRED_SAMPLE_RATE,
+    *PREFERRED_OPTIONS,
 ]
 
-# (Volcengine encoding, file extension Home Assistant serves)
-_ENCODINGS: Final[dict[str, tuple[AudioEncoding, str]]] = {
-    "mp3": (AudioEncoding.MP3, "mp3"),
-    "ogg_opus": (AudioEncoding.OGG_OPUS, "ogg"),
-    "wav": (AudioEncoding.PCM, "wav"),  # PCM with a WAV header we add
+_CONTAINERS: Final = {
+    "mp3": Container.MP3,
+    "ogg_opus": Container.OGG,
+    "wav": Container.WAV,  # Volcengine's PCM behind a header we add
+    "flac": Container.FLAC,  # Volcengine's PCM encoded in-process
 }
-# Home Assistant's preferred_format (a file extension) → what Volcengine produces.
-_NATIVE_PREFERRED: Final = {"mp3": "mp3", "wav": "wav", "ogg": "ogg_opus"}
-FORMAT_EXTENSIONS: Final = {name: extension for name, (_, extension) in _ENCODINGS.items()}
+FORMAT_EXTENSIONS: Final = {name: container.value for name, container in _CONTAINERS.items()}
 
 
 def _ranged(kind: type, bounds: tuple[float, float]) -> Callable[[Any], Any]:
@@ -97,6 +120,10 @@ def _context_texts(value: object) -> list[str]:
     return [cv.string(item) for item in cv.ensure_list(value)]
 
 
+_PREFERRED_NUMBERS: Final[dict[vol.Optional, Callable[[Any], Any]]] = {
+    vol.Optional(option): vol.Any(None, _ranged(int, (1, 1_000_000)))
+    for option in PREFERRED_OPTIONS[1:]
+}
 OPTIONS_SCHEMA: Final = vol.Schema(
     {
         vol.Required(ATTR_VOICE): cv.string,
@@ -115,11 +142,10 @@ OPTIONS_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_CONTEXT_TEXTS): vol.Any(None, _context_texts),
         vol.Optional(ATTR_FILTER_MARKDOWN, default=DEFAULTS[ATTR_FILTER_MARKDOWN]): cv.boolean,
         vol.Optional(ATTR_PREFERRED_FORMAT): cv.string,
-        vol.Optional(ATTR_PREFERRED_SAMPLE_RATE): vol.Coerce(int),
         vol.Optional(ATTR_RESOURCE_ID): vol.Any(None, cv.string),
     },
     extra=vol.ALLOW_EXTRA,
-)
+).extend(_PREFERRED_NUMBERS)
 
 _ALLOWED: Final[dict[str, str]] = {
     ATTR_SPEED: f"{SPEED_RANGE[0]}–{SPEED_RANGE[1]}",
@@ -132,16 +158,21 @@ _ALLOWED: Final[dict[str, str]] = {
     ATTR_CONTEXT_TEXTS: "a text or a list of texts",
     ATTR_FILTER_MARKDOWN: "true or false",
     ATTR_VOICE: "a voice id",
+    **dict.fromkeys(PREFERRED_OPTIONS[1:], "a positive whole number"),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class AudioRequest:
-    """What the engine should produce and under which extension HA serves it."""
+    """What the engine should produce and what the entity makes of it for HA."""
 
     settings: VoiceSettings
-    extension: str
-    wav_header: bool
+    output: OutputFormat
+
+    @property
+    def extension(self) -> str:
+        """The file extension Home Assistant is told."""
+        return self.output.container.value
 
 
 ENTRY_WIDE: Final = (ATTR_FILTER_MARKDOWN,)
@@ -187,12 +218,14 @@ def audio_request(
     voice_emotions: tuple[str, ...] | None = None,
     bidirection: bool = True,
     takes_ssml: bool = True,
+    release: Release | None = None,
 ) -> AudioRequest:
-    """Validate merged options and turn them into engine settings.
+    """Validate merged options and turn them into engine settings and an output format.
 
     ``voice_emotions`` lists what the chosen voice supports (``None`` when
     unknown, e.g. a custom voice: then any emotion is passed on);
-    ``bidirection`` and ``takes_ssml`` are the catalogue's facts about the voice.
+    ``bidirection`` and ``takes_ssml`` are the catalogue's facts about the voice. ``release``
+    is the running Home Assistant's unless given.
     """
     try:
         valid = OPTIONS_SCHEMA(dict(options))
@@ -203,19 +236,29 @@ def audio_request(
     if emotion and voice_emotions is not None and emotion not in voice_emotions:
         allowed = ", ".join(voice_emotions) or "none (this voice has no emotions)"
         raise _invalid(ATTR_EMOTION, allowed)
-    format_name = _NATIVE_PREFERRED.get(valid.get(ATTR_PREFERRED_FORMAT, ""), DEFAULT_FORMAT)
-    sample_rate = valid.get(ATTR_PREFERRED_SAMPLE_RATE)
-    if sample_rate not in SAMPLE_RATES:
-        sample_rate = valid[ATTR_SAMPLE_RATE]
-    encoding, extension = _ENCODINGS[format_name]
+    delivery = plan_delivery(
+        Preferences(
+            format=valid.get(ATTR_PREFERRED_FORMAT),
+            sample_rate=valid.get(ATTR_PREFERRED_SAMPLE_RATE),
+            channels=valid.get(ATTR_PREFERRED_SAMPLE_CHANNELS),
+            sample_bytes=valid.get(ATTR_PREFERRED_SAMPLE_BYTES),
+            bitrate=valid.get(PREFERRED_BITRATE) if PREFERRED_BITRATE else None,
+        ),
+        Defaults(
+            container=_CONTAINERS[DEFAULT_FORMAT],
+            sample_rate=valid[ATTR_SAMPLE_RATE],
+            bitrate=valid.get(ATTR_BITRATE),
+        ),
+        release or running_release(),
+    )
     settings = VoiceSettings(
         voice=valid[ATTR_VOICE],
-        encoding=encoding,
-        sample_rate=sample_rate,
+        encoding=delivery.encoding,
+        sample_rate=delivery.sample_rate,
         speed_ratio=valid[ATTR_SPEED],
         volume_ratio=valid[ATTR_VOLUME],
         pitch=valid[ATTR_PITCH],
-        bitrate_kbps=valid.get(ATTR_BITRATE),
+        bitrate_kbps=delivery.bitrate,
         emotion=emotion,
         emotion_scale=valid[ATTR_EMOTION_SCALE] if emotion else None,
         explicit_language=valid.get(ATTR_EXPLICIT_LANGUAGE),
@@ -225,20 +268,7 @@ def audio_request(
         bidirection=bidirection,
         takes_ssml=takes_ssml,
     )
-    return AudioRequest(settings, extension, wav_header=format_name == "wav")
-
-
-def wav_header(sample_rate: int) -> bytes:
-    """Build a streaming WAV header for 16-bit mono PCM of unknown length."""
-    unknown = 0xFFFFFFFF
-    return (
-        b"RIFF"
-        + struct.pack("<I", unknown)
-        + b"WAVEfmt "
-        + struct.pack("<IHHIIHH", 16, 1, 1, sample_rate, sample_rate * 2, 2, 16)
-        + b"data"
-        + struct.pack("<I", unknown)
-    )
+    return AudioRequest(settings, delivery.output)
 
 
 def _invalid(option: str, allowed: str) -> ServiceValidationError:

@@ -1,4 +1,4 @@
-"""The text-to-speech entity: Home Assistant's requests in, MP3 out."""
+"""The text-to-speech entity: Home Assistant's requests in, the audio each speaker asked for out."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import VolcengineConfigEntry, report_problem
+from .audio_output import AudioShaper, shaper_for
 from .const import (
     CONF_CUSTOM_VOICES,
     DEFAULT_LANGUAGE,
@@ -36,7 +37,6 @@ from .options import (
     audio_request,
     default_options,
     preset_options,
-    wav_header,
 )
 from .voices import (
     custom_voice,
@@ -103,11 +103,8 @@ class VolcengineTTSEntity(TextToSpeechEntity):
     ) -> TtsAudioType:
         """Synthesize ``message``; raise on any failure, never return partial audio."""
         request = self._audio_request(options)
-        with self._translated_errors(request.settings.voice):
-            audio = await self._engine.synthesize(message, request.settings)
-        if request.wav_header:
-            audio = wav_header(request.settings.sample_rate) + audio
-        return request.extension, audio
+        async with aclosing(self._stream(message, request)) as audio:
+            return request.extension, b"".join([chunk async for chunk in audio])
 
     async def async_stream_tts_audio(self, request: TTSAudioRequest) -> TTSAudioResponse:
         """Speak text while it is still arriving (e.g. an LLM's reply in Assist)."""
@@ -115,19 +112,26 @@ class VolcengineTTSEntity(TextToSpeechEntity):
         return TTSAudioResponse(audio.extension, self._stream(request.message_gen, audio))
 
     async def _stream(
-        self, message: AsyncIterable[str], request: AudioRequest
+        self, message: str | AsyncIterable[str], request: AudioRequest
     ) -> AsyncGenerator[bytes]:
         """Yield audio; any failure raises, so Home Assistant caches nothing partial.
 
-        A WAV header travels with the first audio, never alone: a failure
-        before any audio must leave Home Assistant with no bytes at all.
+        Each chunk is shaped as it arrives (a header travels with the first
+        audio, never alone: a failure before any audio must leave Home
+        Assistant with no bytes at all). The shaping runs on the event loop:
+        it costs about 0.1 ms per 100 ms of 48 kHz audio, FLAC included.
         """
-        header = wav_header(request.settings.sample_rate) if request.wav_header else b""
-        with self._translated_errors(request.settings.voice):
-            async with aclosing(self._engine.stream(message, request.settings)) as audio:
-                async for chunk in audio:
-                    yield header + chunk
-                    header = b""
+        shaper: AudioShaper = shaper_for(request.output)
+        try:
+            with self._translated_errors(request.settings.voice):
+                async with aclosing(self._engine.stream(message, request.settings)) as audio:
+                    async for chunk in audio:
+                        if shaped := shaper.feed(chunk):
+                            yield shaped
+            if tail := shaper.finish():
+                yield tail
+        finally:
+            shaper.close()
 
     @property
     def default_language(self) -> str:

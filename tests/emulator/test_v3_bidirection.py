@@ -338,6 +338,25 @@ async def test_bit_rate_is_read_in_bits_per_second(emulator: Emulator) -> None:
     assert audio_of(frames) == render("你好。", SPEAKER, bitrate_kbps=64)
 
 
+@pytest.mark.parametrize(
+    ("bit_rate", "additions", "expected_kbps"),
+    [
+        (48000, None, 64),  # below the default range: raised to its floor
+        (48000, {"disable_default_bit_rate": True}, 48),  # the floor lifted, as documented
+        (192000, None, 160),  # above it: lowered to its ceiling
+        (192000, {"disable_default_bit_rate": True}, 160),  # nothing lifts the ceiling
+    ],
+)
+async def test_bit_rate_stays_in_the_documented_range(
+    emulator: Emulator, bit_rate: int, additions: dict[str, bool] | None, expected_kbps: int
+) -> None:
+    payload = session_payload(bit_rate=bit_rate, additions=additions)
+    async with open_v3(emulator) as websocket:
+        await start_connection(websocket)
+        frames = await speak(websocket, "s1", ["你好。"], payload)
+    assert audio_of(frames) == render("你好。", SPEAKER, bitrate_kbps=expected_kbps)
+
+
 async def test_several_sessions_run_in_sequence_on_one_connection(emulator: Emulator) -> None:
     async with open_v3(emulator) as websocket:
         await start_connection(websocket)

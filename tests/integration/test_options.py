@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 from typing import Any
 
 import pytest
@@ -10,11 +9,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.volcengine_tts.audio_output import wav_header
 from custom_components.volcengine_tts.options import (
     audio_request,
     default_options,
-    wav_header,
 )
+from custom_components.volcengine_tts.served_format import Release
 from custom_components.volcengine_tts.volcengine import AudioEncoding
 from emulator import Emulator, render_audio
 
@@ -96,18 +96,32 @@ def test_preferred_formats_are_produced_natively(
     preferred: str, extension: str, encoding: AudioEncoding
 ) -> None:
     request = audio_request(
-        {"voice": VOICE, "preferred_format": preferred, "preferred_sample_rate": 16000}
+        {"voice": VOICE, "preferred_format": preferred, "preferred_sample_rate": 16000},
+        release=Release.CONVERTS_UNDECLARED,
     )
     assert request.extension == extension
     assert request.settings.encoding is encoding
     assert request.settings.sample_rate == 16000
 
 
-def test_unsupported_preferences_fall_back_to_the_configured_format() -> None:
+def test_what_cannot_be_made_goes_to_home_assistant_as_streaming_wav() -> None:
+    # 11,025 Hz is not a Volcengine rate: Home Assistant 2026.11 converts a
+    # streaming WAV fastest (it feeds its ffmpeg raw samples without probing).
     request = audio_request(
-        {"voice": VOICE, "preferred_format": "flac", "preferred_sample_rate": 11025}
+        {"voice": VOICE, "preferred_format": "flac", "preferred_sample_rate": 11025},
+        release=Release.CONVERTS_UNDECLARED,
     )
-    assert (request.extension, request.settings.sample_rate) == ("mp3", 24000)
+    assert (request.extension, request.settings.sample_rate) == ("wav", 48000)
+    assert request.settings.encoding is AudioEncoding.PCM
+
+
+def test_preferred_options_must_be_positive_numbers(hass: HomeAssistant) -> None:
+    with pytest.raises(ServiceValidationError) as raised:
+        audio_request({"voice": VOICE, "preferred_sample_channels": 0})
+    assert raised.value.translation_placeholders == {
+        "option": "preferred_sample_channels",
+        "allowed": "a positive whole number",
+    }
 
 
 def test_every_default_is_in_default_options() -> None:
@@ -126,14 +140,6 @@ def test_every_default_is_in_default_options() -> None:
         "emotion": "happy",
     }
     assert default_options({})["preferred_format"] == "mp3"
-
-
-def test_wav_header() -> None:
-    header = wav_header(16000)
-    assert header[:4] == b"RIFF"
-    assert header[8:16] == b"WAVEfmt "
-    assert struct.unpack("<IHHIIHH", header[16:36]) == (16, 1, 1, 16000, 32000, 2, 16)
-    assert len(header) == 44
 
 
 @pytest.mark.parametrize("protocol", ["v3", "v1"])
@@ -188,7 +194,7 @@ async def test_wav_is_pcm_with_a_header(
     hass: HomeAssistant, emulator: Emulator, setup_entry: MockConfigEntry
 ) -> None:
     entity = _entity(hass)
-    options = entity.default_options | {"preferred_format": "wav", "preferred_sample_rate": 16000}
+    options = entity.default_options | {"preferred_format": "wav", "sample_rate": 16000}
     extension, audio = await entity.async_get_tts_audio(MESSAGE, "zh-CN", options)
     assert extension == "wav"
     assert audio == wav_header(16000) + render_audio(

@@ -24,8 +24,8 @@ from mutagen.mp3 import MP3
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.volcengine_tts.audio_output import wav_header
 from custom_components.volcengine_tts.const import DOMAIN
-from custom_components.volcengine_tts.options import wav_header
 from emulator import Emulator
 from emulator.audio import render_audio
 

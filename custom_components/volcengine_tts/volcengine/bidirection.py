@@ -43,6 +43,11 @@ USAGE_HEADER: Final = "X-Control-Require-Usage-Tokens-Return"
 USAGE_TEXT_WORDS: Final = "text_words"
 """Ask for the billed character count in SessionFinished's ``usage``."""
 MIN_DEFAULT_BITRATE_KBPS: Final = 64
+"""``bit_rate`` is kept within 64–160 kbit/s unless ``additions.disable_default_bit_rate``
+is true, which lets it go below 64k (v3 pages: "bit_rate默认设置范围为64k～160k，传了
+disable_default_bit_rate为true后可以设置到64k以下")."""
+MAX_DEFAULT_BITRATE_KBPS: Final = 160
+"""The top of that range: documented as the default ceiling, and nothing lifts it."""
 
 SEED_TTS_1: Final = "seed-tts-1.0"
 SEED_TTS_1_CONCURRENT: Final = "seed-tts-1.0-concurr"
