@@ -21,7 +21,7 @@ from homeassistant.exceptions import HomeAssistantError
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.volcengine_tts.options import wav_header
+from custom_components.volcengine_tts.audio_output import wav_header
 from custom_components.volcengine_tts.voices import voice_by_id
 from emulator import Emulator
 from emulator.audio import render_audio
