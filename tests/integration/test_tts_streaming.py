@@ -165,7 +165,7 @@ async def test_markdown_is_not_spoken(
     assert not [mark for mark in SCREEN_ONLY if mark in said]
     assert "当前状态" in said
     assert "23度" in said
-    assert "房间 ， 湿度" in said
+    assert "房间，湿度" in said
     assert audio == _rendered(texts, protocol, markdown_filter=True)
     assert _service_filter(emulator) is True
 
