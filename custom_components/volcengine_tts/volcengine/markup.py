@@ -47,15 +47,23 @@ LEAD: Final = "。"
 OPEN_LIMIT: Final = 200
 """An unclosed code span, ``[`` or ``<`` older than this no longer keeps cuts off."""
 TARGET_LIMIT: Final = 2048
+LONG_PIECE: Final = 200
+"""A piece this long is cut at the next space or Chinese character, marks or not:
+each piece is parsed again as it grows, so its length bounds the work per fragment."""
+IDEOGRAPH: Final = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 INTERESTING: Final = re.compile(r"[\n\s\\`\[\]()<>|" + re.escape("".join(CUT_MARKS)) + "]")
 CONTAINER: Final = r"[ \t>]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)*"
 FENCE_OPENING: Final = re.compile(CONTAINER + r"(`{3,}|~{3,})")
 FENCE_MAYBE: Final = re.compile(CONTAINER + r"(?:\d{1,9}[.)]?|[-*+])?[`~]{0,2}")
 """A line start that may still become a fence when more arrives."""
 FENCE_CLOSING: Final = re.compile(r"[ \t>]*(`{3,}|~{3,})[ \t]*")
-MAY_BE_MARKUP: Final = re.compile(r"[*_~`\[\]<&\\|]|!(?=\[|\Z)")
+MAY_BE_MARKUP: Final = re.compile(r"[*_~`\[\]<&\\|]|!(?=\[)|(?<![^\s])!\Z")
+"""What may still turn out to be markup (a ``!`` ending a word ends a sentence instead)."""
 MARKERS_ONLY: Final = re.compile(r"[ \t>#|*+\-_=:~`.)0-9]*")
 """A line start that may still become a block marker (``-``, ``12.``, ``##``, ``|--``)."""
+URL_CHARACTERS: Final = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/?#@!$&'()*+,;=%"
+)
 URL_TAIL: Final = re.compile(
     r"(?i)(?<![A-Za-z0-9])(?:https?://[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]*|h(?:t(?:t(?:p(?:s?:?/?/?)?)?)?)?)\Z"
 )
@@ -84,6 +92,9 @@ class _Scan:
     pipe: bool = False
     """The current line has a ``|``: it may be a table row, decided by the next line."""
     word_start: int = 0
+    marked: bool = False
+    """Markup has been seen (up to ``checked``)."""
+    checked: int = 0
 
     def may_cut(self, index: int) -> bool:
         """Whether the text before ``index`` parses alone as it does in place."""
@@ -160,6 +171,10 @@ class MarkupStripper:
                     return cut, ""
                 continue
             match = INTERESTING.search(text, index)
+            if index >= LONG_PIECE and scan.may_cut(index):
+                limit = match.start() if match else len(text)
+                if (ideograph := IDEOGRAPH.search(text, index, limit)) is not None:
+                    return ideograph.end(), LEAD
             if match is None:
                 scan.position = len(text)
                 return None
@@ -167,21 +182,39 @@ class MarkupStripper:
             character = text[index]
             scan.position = index + 1
             if character == "\n":
-                if scan.may_cut(index):
+                if scan.may_cut(index) and self._marked(index):
                     return index + 1, ""
                 scan.line_start = scan.word_start = index + 1
                 scan.pipe, scan.angle_at, scan.target = False, -1, 0
             elif character.isspace():
                 scan.word_start = index + 1
+                if index >= LONG_PIECE and self._cuts_before_space(text, index):
+                    return index, LEAD
             elif character in "\\`]<.," and _at_end(text, index) and not final:
                 scan.position = index  # what follows decides
                 return None
             elif character in CUT_MARKS:
-                if self._cuts_after(text, index):
+                if self._marked(index) and self._cuts_after(text, index):
                     return index + 1, LEAD
             else:
                 self._open_or_close(text, index)
         return None
+
+    def _marked(self, index: int) -> bool:
+        """Whether the piece has markup before ``index``.
+
+        Plain text parses alike in one piece or many: only markup needs a cut to end
+        what it opened.
+        """
+        scan = self._scan
+        if not scan.marked and index > scan.checked:
+            scan.marked = MAY_BE_MARKUP.search(self._piece, scan.checked, index) is not None
+            scan.checked = index
+        return scan.marked
+
+    def _cuts_before_space(self, text: str, index: int) -> bool:
+        """A long piece: cut before a space that follows a word (a piece never ends in one)."""
+        return not text[index - 1].isspace() and self._scan.may_cut(index)
 
     def _cuts_after(self, text: str, index: int) -> bool:
         scan, mark, following = self._scan, text[index], text[index + 1 : index + 2]
@@ -265,9 +298,17 @@ class MarkupStripper:
         line_start = text.rfind("\n") + 1
         if (line_start or not self._lead) and MARKERS_ONLY.fullmatch(text, line_start):
             end = min(end, line_start)
-        if (url := URL_TAIL.search(text)) is not None:
+        if (url := URL_TAIL.search(text, _url_characters_from(text))) is not None:
             end = min(end, url.start())
         return end
+
+
+def _url_characters_from(text: str) -> int:
+    """Where the run of characters a URL may have, at the end of ``text``, starts."""
+    start = len(text)
+    while start > max(0, len(text) - TARGET_LIMIT) and text[start - 1] in URL_CHARACTERS:
+        start -= 1
+    return max(0, start - 1)  # and one before it, for the look-behind
 
 
 def _at_end(text: str, index: int) -> bool:

@@ -72,6 +72,7 @@ class _Renderer:
         self._number: tuple[str, tuple[int, int]] | None = None
         """An ordered list item's number, until its text comes."""
         self._row: tuple[list[str], tuple[int, int]] | None = None
+        self._heading_end = 0
 
     def text(self) -> str:
         for token in PARSER.parse(self._source):
@@ -86,6 +87,7 @@ class _Renderer:
             self._number = (token.info + token.markup, token_map(token))  # "1." or "1)"
         elif kind == "list_item_close" and self._number:
             self._say(self._number[1], self._number[0])  # an empty item: its number alone
+            self._number = None
         elif kind == "tbody_open":
             self._line = max(self._line, token_map(token)[0] - 1)  # the |---| row says nothing
         elif kind == "tr_open":
@@ -95,8 +97,13 @@ class _Renderer:
             self._row = None
         elif kind == "inline" and self._row is not None:
             self._row[0].append(inline_text(token.children or []))
+        elif kind == "heading_open":
+            self._heading_end = token_map(token)[1]  # a setext heading's underline too
         elif kind == "inline":
-            self._say(token_map(token), self._numbered(inline_text(token.children or [])))
+            start, end = token_map(token)
+            lines = start, max(end, self._heading_end)
+            self._heading_end = 0
+            self._say(lines, self._numbered(inline_text(token.children or [])))
         elif kind == "fence":
             self._say(token_map(token), CODE_BLOCK_SPOKEN)
         elif kind == "code_block":
