@@ -37,10 +37,11 @@ EMOJI: Final = regex.compile(
 """Emoji and the pieces they are built of (skin tones, flags, joiners, keycaps),
 one code point at a time, so a sequence split across fragments goes as well."""
 
-CUT_MARKS: Final = frozenset("。！？!?…；;，,、：.")
-"""Marks after which the rest of a line parses alone as it parses in place."""
-NUMBER_MARKS: Final = frozenset(".,")
-"""After a digit they may sit inside a number (``3.5``, ``1,000``) or number a list."""
+CUT_MARKS: Final = frozenset("。！？!?…；;.")
+"""Sentence ends: after them the rest of a line parses alone as it parses in place.
+Not commas: emphasis spans them (``*Friday, June 7*``) far more often than sentences."""
+NUMBER_MARKS: Final = frozenset(".")
+"""After a digit it may sit inside a number (``3.5``) or number a list (``12.``)."""
 LEAD: Final = "。"
 """Put before a piece that starts mid-line, so it parses as the middle of a line
 (never as a block marker) with the same flanking as in place; not said."""
@@ -190,7 +191,7 @@ class MarkupStripper:
                 scan.word_start = index + 1
                 if index >= LONG_PIECE and self._cuts_before_space(text, index):
                     return index, LEAD
-            elif character in "\\`]<.," and _at_end(text, index) and not final:
+            elif character in "\\`]<." and _at_end(text, index) and not final:
                 scan.position = index  # what follows decides
                 return None
             elif character in CUT_MARKS:
@@ -213,13 +214,13 @@ class MarkupStripper:
         return scan.marked
 
     def _cuts_before_space(self, text: str, index: int) -> bool:
-        """A long piece: cut before a space that follows a word (a piece never ends in one)."""
+        """Cut a long piece before a space that follows a word (a piece never ends in one)."""
         return not text[index - 1].isspace() and self._scan.may_cut(index)
 
     def _cuts_after(self, text: str, index: int) -> bool:
         scan, mark, following = self._scan, text[index], text[index + 1 : index + 2]
         if mark in NUMBER_MARKS and text[index - 1 : index].isdigit():
-            # "3.5" and "1,000" go on; so does "12." numbering a list item.
+            # "3.5" goes on; so does "12." numbering a list item.
             list_number = scan.line_start >= 0 and text[scan.line_start : index].strip().isdigit()
             if list_number or not following.isspace():
                 return False
@@ -267,7 +268,9 @@ class MarkupStripper:
         complete = end >= 0 or final
         line = text[scan.position : end if end >= 0 else len(text)]
         opening = FENCE_OPENING.match(line)
-        if opening and (complete or opening.end() < len(line)):
+        if opening and not complete and opening.end() == len(line):
+            return False  # the run may grow: "```" then "`"
+        if opening:
             scan.fence, scan.fence_line = opening.group(1), scan.position
             return True
         return complete or not FENCE_MAYBE.fullmatch(line)

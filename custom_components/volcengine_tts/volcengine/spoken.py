@@ -21,16 +21,49 @@ from collections.abc import Sequence
 from typing import Final
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 CODE_BLOCK_SPOKEN: Final = ""
 """What a fenced code block sounds like. Code read aloud is noise, and a listener
 cannot act on it; the one place to change that (to "(code)", say)."""
 
-PARSER: Final = MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("text_join")
-"""CommonMark, plus GFM tables and strikethrough: what LLMs write. ``text_join``
-stays off, so an escaped character (``\\*``) stays a token of its own and is
-never taken for a stray emphasis mark."""
+
+def arithmetic(state: StateInline, silent: bool) -> bool:  # noqa: FBT001 - markdown-it's signature
+    """Keep a ``*`` between a digit and a letter or digit (``3*4*5``, ``x**2``) as text.
+
+    CommonMark lets ``*`` emphasise inside a word, so ``3*4*5`` would say "345";
+    in a spoken answer a star between numbers is multiplication.
+    """
+    source, start = state.src, state.pos
+    if source[start] != "*":
+        return False
+    end = start
+    while end < state.posMax and source[end] == "*":
+        end += 1
+    before = source[start - 1] if start else ""
+    after = source[end] if end < state.posMax else ""
+    between = _is_ascii_word(before) and _is_ascii_word(after)
+    if not (between and (before.isdigit() or after.isdigit())):
+        return False
+    if not silent:
+        state.pending += source[start:end]
+    state.pos = end
+    return True
+
+
+def _parser() -> MarkdownIt:
+    """CommonMark, plus GFM tables and strikethrough: what LLMs write.
+
+    ``text_join`` stays off, so an escaped character (``\\*``) stays a token of its
+    own and is never taken for a stray emphasis mark.
+    """
+    parser = MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("text_join")
+    parser.inline.ruler.before("emphasis", "arithmetic", arithmetic)
+    return parser
+
+
+PARSER: Final = _parser()
 
 BARE_URL: Final = re.compile(r"(?i)<?https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*>?")
 URL_TRAILERS: Final = ".,;:!?'\")"
