@@ -17,9 +17,19 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from custom_components.volcengine_tts.volcengine.markup import EMOJI, MarkupStripper
+from custom_components.volcengine_tts.volcengine.spoken import CODE_BLOCK_SPOKEN
 
 REFERENCE = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 BARE_URL = re.compile(r"(?i)https?://\S*")
+ISSUE_ROWS = [
+    ("6*7=42。", "6*7=42。"),
+    ("2 * 3 = 6，对吗？", "2 * 3 = 6，对吗？"),
+    ("答案是：\n42.", "答案是：\n42."),
+    ("2024. 那一年我们去了北京。", "2024. 那一年我们去了北京。"),
+    ("\\*转义\\*", "*转义*"),
+    ("代码如下：\n```python\nprint(6 * 7)\n```\n就这样。", f"代码如下：\n{CODE_BLOCK_SPOKEN}就这样。"),
+]
+"""Issue 18's table: what the agent wrote, and what must reach the service."""
 
 
 def as_fed(fragments: list[str]) -> list[str]:

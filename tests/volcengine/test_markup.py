@@ -17,7 +17,7 @@ from custom_components.volcengine_tts.volcengine.markup import (
 )
 from custom_components.volcengine_tts.volcengine.spoken import CODE_BLOCK_SPOKEN, parsed, render
 
-from .markup_reference import as_fed, reference_text, words
+from .markup_reference import ISSUE_ROWS, as_fed, reference_text, words
 
 PROPERTIES = settings(
     max_examples=300,
@@ -27,18 +27,6 @@ PROPERTIES = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-ISSUE_ROWS = [
-    ("6*7=42。", "6*7=42。"),
-    ("2 * 3 = 6，对吗？", "2 * 3 = 6，对吗？"),
-    ("答案是：\n42.", "答案是：\n42."),
-    ("2024. 那一年我们去了北京。", "2024. 那一年我们去了北京。"),
-    ("\\*转义\\*", "*转义*"),
-    (
-        "代码如下：\n```python\nprint(6 * 7)\n```\n就这样。",
-        f"代码如下：\n{CODE_BLOCK_SPOKEN}就这样。",
-    ),
-]
-"""Issue 18's table: what the agent wrote, and what must reach the service."""
 
 
 @pytest.mark.parametrize(("markdown", "spoken"), ISSUE_ROWS)
