@@ -27,7 +27,10 @@ ISSUE_ROWS = [
     ("答案是：\n42.", "答案是：\n42."),
     ("2024. 那一年我们去了北京。", "2024. 那一年我们去了北京。"),
     ("\\*转义\\*", "*转义*"),
-    ("代码如下：\n```python\nprint(6 * 7)\n```\n就这样。", f"代码如下：\n{CODE_BLOCK_SPOKEN}就这样。"),
+    (
+        "代码如下：\n```python\nprint(6 * 7)\n```\n就这样。",
+        f"代码如下：\n{CODE_BLOCK_SPOKEN}就这样。",
+    ),
 ]
 """Issue 18's table: what the agent wrote, and what must reach the service."""
 

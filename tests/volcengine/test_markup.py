@@ -28,7 +28,6 @@ PROPERTIES = settings(
 )
 
 
-
 @pytest.mark.parametrize(("markdown", "spoken"), ISSUE_ROWS)
 def test_the_issue_rows_keep_every_word(markdown: str, spoken: str) -> None:
     assert strip_markup(markdown) == spoken
@@ -134,6 +133,11 @@ async def test_streaming_yields_what_is_held_at_the_end() -> None:
         (["2*(3+4)=14。"], "2*(3+4)=14。"),
         (["(1+2)*3=9。"], "(1+2)*3=9。"),
         (["x**2 和 **。**"], "x**2 和 。"),
+        (["**" + "很" * 250 + "。**"], "很" * 250 + "。"),  # a long piece is cut anyway
+        (["*" + "word " * 60 + "end.*"], ("word " * 60).strip() + " end."),
+        (["~~~\n```\n不是结尾\n~~~\n好。"], "好。"),  # only its own kind closes a fence
+        (["<div>\n块里的字\n</div>\n"], "块里的字\n"),
+        (["**标题**\n===\n正文"], "标题\n正文"),
     ],
 )
 def test_edges(fragments: list[str], spoken: str) -> None:

@@ -42,6 +42,8 @@ CUT_MARKS: Final = frozenset("。！？!?…；;.")
 Not commas: emphasis spans them (``*Friday, June 7*``) far more often than sentences."""
 NUMBER_MARKS: Final = frozenset(".")
 """After a digit it may sit inside a number (``3.5``) or number a list (``12.``)."""
+SETEXT_UNDERLINE: Final = re.compile(r"\A=+[ \t]*(?:\n|\Z)")
+"""``===`` under a heading said in the piece before."""
 LEAD: Final = "。"
 """Put before a piece that starts mid-line, so it parses as the middle of a line
 (never as a block marker) with the same flanking as in place; not said."""
@@ -153,7 +155,8 @@ class MarkupStripper:
         if self._lead:
             text = render(self._lead + source).removeprefix(self._lead)
         else:
-            text = render(source.lstrip(" \t"))  # in place it may be a list item's line
+            # In place, the line may be a list item's (indented) or a heading's underline.
+            text = render(SETEXT_UNDERLINE.sub("", source.lstrip(" \t"), count=1))
         new = text[self._said :]
         self._said = max(self._said, len(text))
         return new
@@ -172,9 +175,10 @@ class MarkupStripper:
                     return cut, ""
                 continue
             match = INTERESTING.search(text, index)
-            if index >= LONG_PIECE and scan.may_cut(index):
-                limit = match.start() if match else len(text)
-                if (ideograph := IDEOGRAPH.search(text, index, limit)) is not None:
+            limit = match.start() if match else len(text)
+            if limit > LONG_PIECE and scan.may_cut(limit):
+                ideograph = IDEOGRAPH.search(text, max(index, LONG_PIECE), limit)
+                if ideograph is not None:
                     return ideograph.end(), LEAD
             if match is None:
                 scan.position = len(text)
@@ -183,7 +187,7 @@ class MarkupStripper:
             character = text[index]
             scan.position = index + 1
             if character == "\n":
-                if scan.may_cut(index) and self._marked(index):
+                if scan.may_cut(index):  # each line parses alone: a table after a list item
                     return index + 1, ""
                 scan.line_start = scan.word_start = index + 1
                 scan.pipe, scan.angle_at, scan.target = False, -1, 0

@@ -29,7 +29,7 @@ CODE_BLOCK_SPOKEN: Final = ""
 cannot act on it; the one place to change that (to "(code)", say)."""
 
 
-def arithmetic(state: StateInline, silent: bool) -> bool:  # noqa: FBT001 - markdown-it's signature
+def arithmetic(state: StateInline, silent: bool) -> bool:
     """Keep a ``*`` between a digit and a letter or digit (``3*4*5``, ``x**2``) as text.
 
     CommonMark lets ``*`` emphasise inside a word, so ``3*4*5`` would say "345";
@@ -55,7 +55,7 @@ def arithmetic(state: StateInline, silent: bool) -> bool:  # noqa: FBT001 - mark
 def _parser() -> MarkdownIt:
     """CommonMark, plus GFM tables and strikethrough: what LLMs write.
 
-    ``text_join`` stays off, so an escaped character (``\\*``) stays a token of its
+    ``text_join`` stays off, so an escaped star (backslash, star) stays a token of its
     own and is never taken for a stray emphasis mark.
     """
     parser = MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("text_join")
@@ -69,8 +69,6 @@ BARE_URL: Final = re.compile(r"(?i)<?https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;
 URL_TRAILERS: Final = ".,;:!?'\")"
 """Punctuation after a URL that belongs to the sentence, not to the URL."""
 HTML_TAG: Final = re.compile(r"<[^>\n]*>")
-SETEXT_UNDERLINE: Final = re.compile(r"=+")
-"""A ``===`` line whose heading text came in an earlier piece of the stream."""
 DELIMITER_RUN: Final = re.compile(r"\*+|_+|~+|`+")
 LINE_START_SYNTAX: Final = re.compile(r"(?:^|\n)(?:[ \t]|[>#*+=_~`|-]|\d{1,9}[.)])")
 PLAIN_UNSAFE: Final = re.compile(r"[*_~`\[\]<>&\\|\0]|[^\S \n]|[ ](?:\n|$)")
@@ -148,9 +146,7 @@ class _Renderer:
             self._say(token_map(token), "")
 
     def _numbered(self, text: str) -> str:
-        """Put a list item's number before its first text; a lone setext ``===`` says nothing."""
-        if SETEXT_UNDERLINE.fullmatch(text):
-            text = ""
+        """Put a list item's number before its first text."""
         if self._number:
             number, self._number = self._number[0], None
             return f"{number} {text}" if text else number
@@ -287,8 +283,6 @@ def drop_urls(text: str) -> str:
 
 def _url_rest(match: re.Match[str]) -> str:
     url = match.group()
-    if url.startswith("<") and url.endswith(">"):
-        return ""
     tail = ""
     while url and url[-1] in URL_TRAILERS + ">" and not _own_parenthesis(url):
         url, tail = url[:-1], url[-1] + tail
