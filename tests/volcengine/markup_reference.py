@@ -20,7 +20,7 @@ from custom_components.volcengine_tts.volcengine.markup import EMOJI, MarkupStri
 from custom_components.volcengine_tts.volcengine.spoken import CODE_BLOCK_SPOKEN
 
 REFERENCE = MarkdownIt("commonmark").enable(["table", "strikethrough"])
-BARE_URL = re.compile(r"(?i)https?://\S*")
+BARE_URL = re.compile(r"(?i)https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 ISSUE_ROWS = [
     ("6*7=42。", "6*7=42。"),
     ("2 * 3 = 6，对吗？", "2 * 3 = 6，对吗？"),
@@ -83,7 +83,8 @@ def _inline(tokens: list[Token]) -> str:
 def words(text: str) -> list[str]:
     """The words and numbers, whatever stands between them.
 
-    Emphasis marks count as nothing: the stripper settles emphasis a sentence and a
-    line at a time, so ``6*7\n6*7`` keeps marks that the whole text pairs up.
+    Emphasis and code marks count as nothing: the stripper settles emphasis a sentence
+    and a line at a time, so ``6*7\n6*7`` keeps marks that the whole text pairs up,
+    and it never says a backtick.
     """
-    return "".join(c if c.isalnum() else "" if c in "*_~" else " " for c in text).split()
+    return "".join(c if c.isalnum() else "" if c in "*_~`" else " " for c in text).split()

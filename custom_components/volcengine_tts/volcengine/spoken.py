@@ -115,7 +115,9 @@ class _Renderer:
     def _block(self, token: Token) -> None:
         kind = token.type
         if kind == "list_item_open" and token.info:
-            self._number = (token.info + token.markup, token_map(token))  # "1." or "1)"
+            number = token.info + token.markup  # "1." or "1)"; "1. 1." nests two lists
+            held = f"{self._number[0]} {number}" if self._number else number
+            self._number = (held, token_map(token))
         elif kind == "list_item_close" and self._number:
             self._say(self._number[1], self._number[0])  # an empty item: its number alone
             self._number = None
@@ -198,7 +200,7 @@ def inline_text(tokens: Sequence[Token]) -> str:
         if kind == "link_open" and token.markup in ("autolink", "linkify"):
             skipping = True  # <https://…>: for clicking, not for listening
         elif kind == "code_inline":
-            parts.append(token.content)
+            parts.append(drop_urls(token.content))
         elif kind in ("softbreak", "hardbreak"):
             parts.append("\n")
         elif kind == "image":
@@ -213,9 +215,10 @@ def _plain_run(run: Sequence[tuple[str, bool]]) -> str:
         return ""
     if all(not escaped for _, escaped in run):
         text = run[0][0] if len(run) == 1 else "".join(piece for piece, _ in run)
-        return drop_urls(drop_stray_marks(text))
-    return drop_urls(
-        "".join(piece if escaped else drop_stray_marks(piece) for piece, escaped in run)
+        return drop_stray_marks(drop_urls(text))
+    # URLs first: a mark dropped from between a URL and a word would join them.
+    return "".join(
+        piece if escaped else drop_stray_marks(drop_urls(piece)) for piece, escaped in run
     )
 
 
