@@ -174,15 +174,16 @@ class MarkupStripper:
                 if cut:
                     return cut, ""
                 continue
-            match = INTERESTING.search(text, index)
-            limit = match.start() if match else len(text)
+            # Look a bounded way ahead: a long text with nothing of interest stays linear.
+            match = INTERESTING.search(text, index, index + 2 * LONG_PIECE)
+            limit = match.start() if match else min(len(text), index + 2 * LONG_PIECE)
             if limit > LONG_PIECE and scan.may_cut(limit):
                 ideograph = IDEOGRAPH.search(text, max(index, LONG_PIECE), limit)
                 if ideograph is not None:
                     return ideograph.end(), LEAD
             if match is None:
-                scan.position = len(text)
-                return None
+                scan.position = limit
+                continue
             index = match.start()
             character = text[index]
             scan.position = index + 1
