@@ -6,13 +6,14 @@ is CommonMark's call (``spoken`` says it with markdown-it-py); this module
 decides *when* a piece of a stream can be parsed.
 
 The stream is cut into pieces that parse alone as they parse in place: after a
-line end, and after a sentence or clause mark (``。！？，`` …) — but never inside
-a code fence, a table, an open code span, link or autolink, or a URL. A piece is
-said the moment its cut arrives, so a finished sentence is never held back; so
-is the text of an unfinished piece up to the first character that may still
-turn out to be markup (``*`` that may open emphasis, a line start that may
-become a list marker, an ``h`` that may begin ``https://``). Parsing piece by
-piece is also what keeps a 20,000-character text linear.
+line end, after a sentence end (``。！？.`` …) once markup has been seen, and
+every ~200 characters — but never inside a code fence, a table, an open code
+span, link or autolink, or a URL. A piece is said the moment its cut arrives,
+so a finished sentence is never held back; so is the text of an unfinished
+piece up to the first character that may still turn out to be markup (``*``
+that may open emphasis, a line start that may become a list marker, an ``h``
+that may begin ``https://``). Parsing piece by piece is also what keeps a
+20,000-character text linear.
 
 Emphasis that spans a cut (``**注意：关机。否则会坏。**``) leaves unpaired marks
 in each piece; ``spoken`` drops those that can only open or only close. The
