@@ -25,6 +25,7 @@ from emulator import Emulator
 from emulator.audio import render_audio
 from emulator.sentences import split_sentences
 
+from ..volcengine.markup_reference import ISSUE_ROWS
 from .conftest import VOICE
 
 ENTITY_ID = "tts.volcengine_text_to_speech"
@@ -165,7 +166,7 @@ async def test_markdown_is_not_spoken(
     assert not [mark for mark in SCREEN_ONLY if mark in said]
     assert "当前状态" in said
     assert "23度" in said
-    assert "房间 ， 湿度" in said
+    assert "房间，湿度" in said
     assert audio == _rendered(texts, protocol, markdown_filter=True)
     assert _service_filter(emulator) is True
 
@@ -194,6 +195,29 @@ async def test_a_reply_without_any_sentence_end_starts_speaking_once_long_enough
     first = [clause] * (SPEAK_AFTER_CHARS // len(clause) + 1)
     await _speak_while_written(hass, first, ["就关掉它。"])
     assert _spoken_texts(emulator)[0] == "".join(first)
+
+
+@pytest.mark.parametrize(("markdown", "spoken"), ISSUE_ROWS)
+@pytest.mark.parametrize("protocol", ["v3"])
+async def test_an_agent_reply_reaches_the_service_with_every_word(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    setup_entry: MockConfigEntry,
+    protocol: str,
+    markdown: str,
+    spoken: str,
+) -> None:
+    # Issue 18's table, streamed one character at a time as an LLM's deltas may come.
+    async def reply() -> AsyncGenerator[str]:
+        for character in markdown:
+            yield character
+
+    stream = tts.async_create_stream(hass, ENTITY_ID)
+    stream.async_set_message_stream(reply())
+    audio = b"".join([chunk async for chunk in stream.async_stream_result()])
+    texts = _spoken_texts(emulator)
+    assert "".join(texts) == spoken
+    assert audio == _rendered(texts, protocol, markdown_filter=True)
 
 
 def _service_filter(emulator: Emulator) -> bool:
