@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 
 from custom_components.volcengine_tts.volcengine.markup import (
     EMOJI,
+    WHOLE_TEXT_SLICE,
     stream_without_markup,
     strip_markup,
+    strip_markup_gradually,
 )
 from custom_components.volcengine_tts.volcengine.spoken import CODE_BLOCK_SPOKEN, parsed, render
 
@@ -256,3 +258,24 @@ def test_the_words_are_markdown_its_own(markdown: str) -> None:
 @given(st.text(max_size=80))
 def test_the_fast_path_says_what_the_parser_says(text: str) -> None:
     assert render(text) == parsed(text)
+
+
+async def test_a_long_whole_text_is_stripped_in_slices_that_let_other_tasks_run() -> None:
+    """markdown-it-py is pure Python: a long message must not hold the event loop at once."""
+    text = "**第一步**：打开`设置`，点击[这里](https://example.com/a)。\n" * 400
+    assert len(text) > 5 * WHOLE_TEXT_SLICE
+    turns = 0
+
+    async def other_task() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(other_task())
+    await asyncio.sleep(0)
+    before = turns
+    spoken = await strip_markup_gradually(text)
+    ticker.cancel()
+    assert spoken == strip_markup(text)
+    assert turns - before >= len(text) // WHOLE_TEXT_SLICE

@@ -34,7 +34,7 @@ from .errors import (
     redact,
 )
 from .exchange import V3Exchange
-from .markup import stream_without_markup, strip_markup
+from .markup import stream_without_markup, strip_markup_gradually
 from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, ServiceCredentials, VoiceSettings
 from .pool import REOPEN_DELAY, ConnectionPool
 from .replay import TextReplay
@@ -167,7 +167,11 @@ class SynthesisEngine:
             settings = replace(settings, filter_markdown=False)
         else:
             if settings.filter_markdown:
-                text = strip_markup(text) if isinstance(text, str) else stream_without_markup(text)
+                text = (
+                    await strip_markup_gradually(text)
+                    if isinstance(text, str)
+                    else stream_without_markup(text)
+                )
             pieces = TextReplay(self._pieces(text))
         try:
             async with contextlib.aclosing(
