@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +26,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.volcengine_tts.const import CONF_VOICE, DOMAIN
 from custom_components.volcengine_tts.diagnostics import async_get_config_entry_diagnostics
+from custom_components.volcengine_tts.errors import ERROR_KEYS
 from custom_components.volcengine_tts.usage import period_key, storage_key
 from emulator import Emulator
 
@@ -331,3 +334,11 @@ async def test_the_last_error_survives_a_restart(
     assert state.state == "quota_exhausted"
     assert state.attributes["code"] == 45000292
     assert state.attributes["options"][-1] == "service_error"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hans", "zh-Hant"])
+def test_every_last_error_state_is_translated(language: str) -> None:
+    """A state without a translation shows its raw key; cloning and SSML added seven."""
+    translations = Path(__file__).parents[2] / "custom_components/volcengine_tts/translations"
+    strings = json.loads((translations / f"{language}.json").read_text(encoding="utf-8"))
+    assert list(strings["entity"]["sensor"]["last_error"]["state"]) == list(ERROR_KEYS)
