@@ -31,12 +31,11 @@ from .errors import (
 from .frames import Event, EventFrame, encode_event
 from .models import AudioEncoding, ServiceCredentials, VoiceSettings, auth_headers
 from .text import ends_sentence
-from .transport import Connection, build_url, connect, decode_message, verified_ssl_context
+from .transport import Connection, build_url, connect, decode_message
 
 _LOGGER = logging.getLogger(__name__)
 
 V3_BIDIRECTION_PATH: Final = "/api/v3/tts/bidirection"
-USER_AGENT: Final = "volcengine-tts-homeassistant"
 NAMESPACE: Final = "BidirectionalTTS"
 STATUS_OK: Final = 20000000
 USAGE_HEADER: Final = "X-Control-Require-Usage-Tokens-Return"
@@ -188,9 +187,8 @@ class BidirectionalConnection:
         uid: str = "homeassistant",
     ) -> BidirectionalConnection:
         """Connect and start the connection (StartConnection → ConnectionStarted)."""
-        url = build_url(endpoint, V3_BIDIRECTION_PATH)
         connection = await connect(
-            url,
+            build_url(endpoint, V3_BIDIRECTION_PATH),
             headers={
                 **auth_headers(credentials),
                 "X-Api-Resource-Id": resource_id,
@@ -198,10 +196,9 @@ class BidirectionalConnection:
                 "X-Api-Connect-Id": str(uuid.uuid4()),
             },
             secrets=credentials.secrets(),
-            ssl_context=verified_ssl_context(ssl_context) if url.startswith("wss") else None,
+            ssl_context=ssl_context,
             connect_timeout=connect_timeout,
             receive_timeout=receive_timeout,
-            user_agent=USER_AGENT,
         )
         try:
             await connection.send(encode_event(Event.START_CONNECTION))

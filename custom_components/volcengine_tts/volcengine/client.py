@@ -45,13 +45,12 @@ from .transport import (
     build_url,
     connect,
     decode_message,
-    verified_ssl_context,
+    tls_context_for,
 )
 
 _LOGGER = logging.getLogger(__name__)
 
 V1_PATH: Final = "/api/v1/tts/ws_binary"
-USER_AGENT: Final = "volcengine-tts-homeassistant"
 PLACEHOLDER_TOKEN: Final = "access_token"  # noqa: S105 - not a secret, see below
 """``app.token`` in the payload is not checked by the service; the real token
 travels only in the Authorization header, so it never sits in a frame."""
@@ -96,9 +95,7 @@ class V1Client:
         self._credentials = credentials
         self.cluster = cluster
         self.url = build_url(endpoint, V1_PATH)
-        self._ssl_context = (
-            verified_ssl_context(ssl_context) if self.url.startswith("wss") else None
-        )
+        self._ssl_context = tls_context_for(self.url, ssl_context)
         self.connect_timeout = connect_timeout
         self.receive_timeout = receive_timeout
         self._compression = compression
@@ -147,7 +144,6 @@ class V1Client:
             ssl_context=self._ssl_context,
             connect_timeout=self.connect_timeout,
             receive_timeout=self.receive_timeout,
-            user_agent=USER_AGENT,
         )
         try:
             yield connection

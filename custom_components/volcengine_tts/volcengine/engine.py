@@ -46,7 +46,7 @@ from .transport import (
     DEFAULT_ENDPOINT,
     DEFAULT_RECEIVE_TIMEOUT,
     build_url,
-    verified_ssl_context,
+    tls_context_for,
 )
 from .unidirectional import UnidirectionalConnection
 
@@ -129,8 +129,8 @@ class SynthesisEngine:
                 connect_timeout=self.config.connect_timeout,
                 receive_timeout=self.config.receive_timeout,
             )
-        elif build_url(self.config.endpoint, V3_BIDIRECTION_PATH).startswith("wss"):
-            verified_ssl_context(ssl_context)  # refuse a bad endpoint or context now, as v1 does
+        else:  # refuse a bad endpoint or context now, as v1 does
+            tls_context_for(build_url(self.config.endpoint, V3_BIDIRECTION_PATH), ssl_context)
         self._pool = ConnectionPool(
             self._open_connection,
             max_size=self.config.max_concurrency,

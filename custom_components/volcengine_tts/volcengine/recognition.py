@@ -51,7 +51,7 @@ from .transport import (
     build_url,
     connect,
     decode_message,
-    verified_ssl_context,
+    tls_context_for,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -59,7 +59,6 @@ _LOGGER = logging.getLogger(__name__)
 RECOGNITION_PATH: Final = "/api/v3/sauc/bigmodel_async"
 """双向流式优化版: answers only when the result changes; the documentation
 recommends it over ``bigmodel`` for its first- and last-character latency."""
-USER_AGENT: Final = "volcengine-tts-homeassistant"
 
 ASR_DURATION: Final = "volc.bigasr.sauc.duration"
 ASR_CONCURRENT: Final = "volc.bigasr.sauc.concurrent"
@@ -259,9 +258,7 @@ class RecognitionClient:
         self._credentials = credentials
         self.url = build_url(endpoint, RECOGNITION_PATH)
         self.resource_id = resource_id
-        self._ssl_context = (
-            verified_ssl_context(ssl_context) if self.url.startswith("wss") else None
-        )
+        self._ssl_context = tls_context_for(self.url, ssl_context)
         self.connect_timeout = connect_timeout
         self.receive_timeout = receive_timeout
         self.max_audio_seconds = max_audio_seconds
@@ -339,7 +336,6 @@ class RecognitionClient:
             ssl_context=self._ssl_context,
             connect_timeout=self.connect_timeout,
             receive_timeout=self.receive_timeout,
-            user_agent=USER_AGENT,
         )
 
 

@@ -70,6 +70,8 @@ SENSITIVE_HEADERS: Final = frozenset(
     {"authorization", "x-api-access-key", "x-api-app-key", "x-api-app-id", "x-api-key"}
 )
 LOG_ID_HEADER: Final = "X-Tt-Logid"
+USER_AGENT: Final = "volcengine-tts-homeassistant"
+"""How every client of this integration introduces itself to the service."""
 
 
 API_PATHS: Final = (
@@ -143,6 +145,16 @@ def verified_ssl_context(context: ssl.SSLContext | None) -> ssl.SSLContext:
     if context.verify_mode != ssl.CERT_REQUIRED or not context.check_hostname:
         raise InvalidEndpointError("TLS certificate verification cannot be disabled")
     return context
+
+
+def tls_context_for(url: str, context: ssl.SSLContext | None) -> ssl.SSLContext | None:
+    """Return the TLS context to open ``url`` with: a verified one for ``wss://``.
+
+    A plain ``ws://`` URL (loopback only, see :func:`service_address`) needs
+    none. The one place this choice is made: :func:`connect` makes it for every
+    client, and a client that wants a bad context refused early calls it too.
+    """
+    return verified_ssl_context(context) if url.startswith("wss://") else None
 
 
 class RedactingLogger(logging.LoggerAdapter[logging.Logger]):
@@ -317,16 +329,22 @@ async def connect(
     ssl_context: ssl.SSLContext | None,
     connect_timeout: float,
     receive_timeout: float,
-    user_agent: str,
 ) -> Connection:
-    """Open a websocket to ``url``, mapping every failure to a typed error."""
+    """Open a websocket to ``url``, mapping every failure to a typed error.
+
+    Every client (v1, v3 both ways, recognition) opens its socket here, so the
+    rules hold for all: a verified TLS context for ``wss://`` (``ssl_context``
+    is checked, or a default one made), our user agent, secrets redacted from
+    the library's logs. ``headers`` (the protocol's own, e.g.
+    :func:`.models.auth_headers`) go out as given.
+    """
     redacting_logger = RedactingLogger(logging.getLogger(f"{__package__}.websocket"), secrets)
     try:
         websocket = await websockets_connect(
             url,
             additional_headers=dict(headers),
-            user_agent_header=user_agent,
-            ssl=ssl_context if url.startswith("wss://") else None,
+            user_agent_header=USER_AGENT,
+            ssl=tls_context_for(url, ssl_context),
             open_timeout=connect_timeout,
             close_timeout=CLOSE_TIMEOUT,
             ping_interval=None,

@@ -17,11 +17,11 @@ import ssl
 from collections.abc import AsyncGenerator
 from typing import Any, Final
 
-from .bidirection import STATUS_OK, USAGE_HEADER, USAGE_TEXT_WORDS, USER_AGENT, req_params
+from .bidirection import STATUS_OK, USAGE_HEADER, USAGE_TEXT_WORDS, req_params
 from .errors import ProtocolError, VolcengineError, error_from_server
 from .frames import Compression, Event, EventFrame, encode_full_client_request
 from .models import ServiceCredentials, SynthesisRequest, auth_headers
-from .transport import Connection, build_url, connect, decode_message, verified_ssl_context
+from .transport import Connection, build_url, connect, decode_message
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -55,19 +55,17 @@ class UnidirectionalConnection:
         uid: str = "homeassistant",
     ) -> UnidirectionalConnection:
         """Connect; there is no StartConnection on this API, the first request follows."""
-        url = build_url(endpoint, V3_UNIDIRECTIONAL_PATH)
         connection = await connect(
-            url,
+            build_url(endpoint, V3_UNIDIRECTIONAL_PATH),
             headers={
                 **auth_headers(credentials, app_id_header=UNIDIRECTIONAL_APP_ID_HEADER),
                 "X-Api-Resource-Id": resource_id,
                 USAGE_HEADER: USAGE_TEXT_WORDS,
             },
             secrets=credentials.secrets(),
-            ssl_context=verified_ssl_context(ssl_context) if url.startswith("wss") else None,
+            ssl_context=ssl_context,
             connect_timeout=connect_timeout,
             receive_timeout=receive_timeout,
-            user_agent=USER_AGENT,
         )
         _LOGGER.debug("v3 unidirectional for %s (logid %s)", resource_id, connection.log_id)
         return cls(connection, resource_id=resource_id, uid=uid)
