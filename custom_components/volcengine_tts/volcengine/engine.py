@@ -36,7 +36,7 @@ from .errors import (
 from .exchange import V3Exchange
 from .markup import stream_without_markup, strip_markup_gradually
 from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, ServiceCredentials, VoiceSettings
-from .pool import REOPEN_DELAY, ConnectionPool
+from .pool import ConnectionPool
 from .replay import TextReplay
 from .slots import RequestSlots
 from .ssml import MAX_SSML_CHARS, collect, is_ssml, sniff_ssml
@@ -49,6 +49,7 @@ from .transport import (
     tls_context_for,
 )
 from .unidirectional import UnidirectionalConnection
+from .warmth import REOPEN_DELAY
 
 _LOGGER = logging.getLogger(__name__)
 

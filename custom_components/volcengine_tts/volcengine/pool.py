@@ -9,22 +9,10 @@ After a request, a session for the most likely next request (the settings
 that last succeeded on that resource id) is begun on the connection, so a
 warm request only pays for its TaskRequest's round trip.
 
-Warmth is also prepared before it is asked for, and kept when the service
-takes it away, but never at the expense of a request and never billed (a
-StartConnection and a StartSession without text cost nothing):
-
-- :meth:`ConnectionPool.prewarm` opens a connection with a begun session in
-  the background when someone is about to ask (speech recognition just heard
-  a command: its reply follows within seconds);
-- an idle connection the service closes inside our idle window (its idle
-  timeout may be shorter than ours) is reopened once, in the background, for
-  the rest of that window, after ``reopen_delay`` (time for the service to
-  free the closed connection's place in the account's concurrency).
-
-Both only take a free slot nobody waits for; a failure is logged at debug
-level and ends that warm-up, and nothing is retried, so the warm state is
-restored at most once per window and a service that keeps closing
-connections cannot make us loop.
+This module lends connections to requests; warmth prepared in the background
+(prewarm, reopening what the service closed) is in :mod:`.warmth`, which the
+pool inherits, because it follows rules of its own (never at a request's
+expense, never billed, never looping).
 
 Every counter changes without a suspension point between the change and the
 ``try`` that undoes it, so a cancellation anywhere (the caller gave up, Home
@@ -39,7 +27,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from functools import partial
-from typing import Any, Final, NoReturn
+from typing import Any, NoReturn
 
 from .bidirection import BidirectionalConnection, BidirectionalSession
 from .errors import (
@@ -52,38 +40,17 @@ from .errors import (
 )
 from .models import VoiceSettings
 from .tasks import stop
+from .warmth import REOPEN_DELAY, IdleConnection, PoolWarmth, unwatch
 
 _LOGGER = logging.getLogger(__name__)
 
 type ConnectionFactory = Callable[[str], Awaitable[BidirectionalConnection]]
-REOPEN_DELAY: Final = 1.0
-"""Seconds between the service closing an idle connection and our reopening it:
-time for the service to free the closed connection's place in the account's
-concurrency (a reopening refused for it is not retried)."""
-RESTORE_MIN_WINDOW: Final = 1.0
-"""Seconds of our idle window that must be left for a closed connection to be
-worth reopening: a connection opened only to be closed again helps nobody."""
 
 
 class PoolClosedError(VolcengineConnectionError):
     """The engine was closed (the entry unloads) while the request waited or started."""
 
     retryable = False
-
-
-@dataclass(slots=True)
-class _Idle:
-    connection: BidirectionalConnection
-    warm: BidirectionalSession | None = None
-    """The session begun ahead of need on this connection, if any."""
-    closer: asyncio.TimerHandle | None = None
-    """Closes the connection when our idle window ends ..."""
-    expires_at: float = 0.0
-    """... at this loop time."""
-    forget_watch: Callable[[], None] | None = None
-    """Takes back the listener told when the service closes the socket."""
-    restored: bool = False
-    """Reopened after the service closed this window's connection: not again."""
 
 
 @dataclass(slots=True)
@@ -107,7 +74,7 @@ class PoolStatistics:
     """Background warm-ups (either kind) that failed and were given up."""
 
 
-class ConnectionPool:
+class ConnectionPool(PoolWarmth):
     """Lend sessions on started v3 connections, one request at a time each."""
 
     def __init__(
@@ -120,13 +87,13 @@ class ConnectionPool:
         queue_timeout: float,
         reopen_delay: float = REOPEN_DELAY,
     ) -> None:
+        super().__init__(reopen_delay=reopen_delay)
         self._factory = factory
-        self.reopen_delay = reopen_delay
         self.max_size = max_size
         self.idle_timeout = idle_timeout
         self.queue_limit = queue_limit
         self.queue_timeout = queue_timeout
-        self._idle: list[_Idle] = []
+        self._idle: list[IdleConnection] = []
         self._leased = 0
         self._opening = 0
         self._waiters = 0
@@ -137,11 +104,6 @@ class ConnectionPool:
         """Per resource id, the settings of the last request that succeeded."""
         self._last: tuple[str, VoiceSettings] | None = None
         """The resource id and settings of the last request that succeeded."""
-        self._warming: set[str] = set()
-        """Resource ids with a background warm-up under way (one each at most)."""
-        self._reopening: set[str] = set()
-        """Resource ids whose closed connection will be reopened after ``reopen_delay``."""
-        self._warm_ups: set[asyncio.Task[None]] = set()
         self.statistics = PoolStatistics()
 
     @property
@@ -234,169 +196,11 @@ class ConnectionPool:
         await asyncio.gather(*(stop(task) for task in list(self._warm_ups)))
         idle, self._idle = self._idle, []
         for entry in idle:
-            _unwatch(entry)
+            unwatch(entry)
         self._notify()
         await asyncio.gather(*(entry.connection.close() for entry in idle), return_exceptions=True)
 
-    def prewarm(self, resource_id: str, settings: VoiceSettings | None) -> None:
-        """Have one warm connection ready for the request that is about to come; do not wait.
-
-        The request most likely to come is the last one that succeeded (a
-        satellite's own format, a preset's voice), else ``settings`` on
-        ``resource_id``. One connection, because one reply follows a command;
-        only into a free slot nobody is waiting for, so it never takes a
-        connection from a request. Idempotent: nothing happens while an idle
-        connection for that resource id exists or one is being warmed.
-        """
-        if self._last is not None:
-            resource_id, settings = self._last
-        if self.idle_timeout <= 0 or resource_id in self._warming or not self._has_free_slot():
-            return
-        if self._idle_for(resource_id):
-            return
-        expires_at = asyncio.get_running_loop().time() + self.idle_timeout
-        self._start_warm_up(resource_id, settings, expires_at, restored=False)
-
-    async def wait_warm(self) -> None:
-        """Wait until the background warm-ups under way have ended (tests, benchmarks)."""
-        while self._warm_ups:
-            await asyncio.wait(set(self._warm_ups))
-
-    def _lost(self, entry: _Idle) -> None:
-        """Handle an idle connection whose socket is gone, and not by our hand.
-
-        (We take the listener back before closing one ourselves.) Reopen it
-        for the rest of the window, once: the window's connection was wanted,
-        the service's shorter idle timeout only took it away.
-        """
-        if entry not in self._idle:  # pragma: no cover - we take the listener back first
-            return
-        self._idle.remove(entry)
-        expires_at = entry.expires_at
-        _unwatch(entry)
-        self.statistics.closed_by_service += 1
-        self._close_later(entry.connection)
-        self._notify()
-        resource_id = entry.connection.resource_id
-        settings = entry.warm.settings if entry.warm is not None else None
-        left = expires_at - asyncio.get_running_loop().time()
-        if (
-            entry.restored  # closed again: the service's timeout is shorter still; no loop
-            or left < RESTORE_MIN_WINDOW
-            or resource_id in self._warming  # one per resource id is enough for a reply
-            or resource_id in self._reopening
-            or not self._has_free_slot()
-        ):
-            _LOGGER.debug("Volcengine closed an idle connection; not reopening it")
-            return
-        _LOGGER.debug("Volcengine closed an idle connection; reopening it for %.0f s", left)
-        self._reopening.add(resource_id)
-        self._track(
-            asyncio.get_running_loop().create_task(
-                self._reopen_later(resource_id, settings, expires_at),
-                name=f"reopen a Volcengine connection for {resource_id}",
-            )
-        )
-
-    async def _reopen_later(
-        self, resource_id: str, settings: VoiceSettings | None, expires_at: float
-    ) -> None:
-        """After ``reopen_delay``, reopen the closed connection if it is still worth it.
-
-        The slot is not held while waiting: a request meanwhile opens its own
-        connection as usual, and then none is reopened.
-        """
-        try:
-            await asyncio.sleep(self.reopen_delay)  # the backoff, not a synchronisation
-        finally:
-            self._reopening.discard(resource_id)
-        left = expires_at - asyncio.get_running_loop().time()
-        if (
-            left < RESTORE_MIN_WINDOW
-            or resource_id in self._warming
-            or self._idle_for(resource_id)
-            or not self._has_free_slot()
-        ):
-            _LOGGER.debug("A closed Volcengine connection is no longer worth reopening")
-            return
-        self._start_warm_up(resource_id, settings, expires_at, restored=True)
-
-    def _idle_for(self, resource_id: str) -> bool:
-        return any(entry.connection.resource_id == resource_id for entry in self._idle)
-
-    def _track(self, task: asyncio.Task[None]) -> None:
-        """Keep a background warm-up's task, so that closing the pool can cancel it."""
-        self._warm_ups.add(task)
-        task.add_done_callback(self._warm_ups.discard)
-
-    def _has_free_slot(self) -> bool:
-        """Whether a background warm-up may take a slot: one is free and nobody waits for it."""
-        return not self._closed and not self._waiters and self.open_connections < self.max_size
-
-    def _start_warm_up(
-        self,
-        resource_id: str,
-        settings: VoiceSettings | None,
-        expires_at: float,
-        *,
-        restored: bool,
-    ) -> None:
-        """Reserve a slot now, then open and park a warm connection in the background."""
-        self._opening += 1  # reserved before any suspension: nobody else can take it
-        self._warming.add(resource_id)
-        self._track(
-            asyncio.get_running_loop().create_task(
-                self._warm_up(resource_id, settings, expires_at, restored=restored),
-                name=f"warm up a Volcengine connection for {resource_id}",
-            )
-        )
-
-    async def _warm_up(
-        self,
-        resource_id: str,
-        settings: VoiceSettings | None,
-        expires_at: float,
-        *,
-        restored: bool,
-    ) -> None:
-        """Open a connection, begin a session on it (nothing billed) and park it.
-
-        A failure (the service refused the connection: a quota, the
-        account's concurrency, the credentials) is only logged: nobody asked
-        for this connection, and the next request opens its own as usual and
-        reports the error. The slot stays reserved until the connection is
-        parked or closed, so the account's limit holds throughout.
-        """
-        connection: BidirectionalConnection | None = None
-        entry: _Idle | None = None
-        try:
-            connection = await self._factory(resource_id)
-            warm = None if settings is None else await connection.begin_session(settings)
-            entry = _Idle(connection, warm, restored=restored)
-        except VolcengineError as err:
-            self.statistics.warm_up_failures += 1
-            _LOGGER.debug("Could not warm a Volcengine connection: %s", err)
-        finally:
-            self._opening -= 1
-            self._warming.discard(resource_id)
-            if entry is not None and self._may_park(expires_at):
-                self._park(entry, expires_at)
-                if restored:
-                    self.statistics.restored += 1
-                else:
-                    self.statistics.prewarmed += 1
-            elif connection is not None:
-                self._close_later(connection)
-            self._notify()
-
-    def _may_park(self, expires_at: float) -> bool:
-        return (
-            not self._closed
-            and self.open_connections < self.max_size
-            and asyncio.get_running_loop().time() < expires_at
-        )
-
-    async def _acquire(self, resource_id: str) -> _Idle:
+    async def _acquire(self, resource_id: str) -> IdleConnection:
         deadline: float | None = None  # set when this request first has to wait
         while True:
             self._check_open()
@@ -426,19 +230,19 @@ class ConnectionPool:
             self._notify()
         self._leased += 1
         self.statistics.opened += 1
-        return _Idle(connection)
+        return IdleConnection(connection)
 
     def _check_open(self) -> None:
         if self._closed:
             raise PoolClosedError("The Volcengine connections were closed (the entry is unloading)")
 
-    def _take_idle(self, resource_id: str) -> _Idle | None:
+    def _take_idle(self, resource_id: str) -> IdleConnection | None:
         """Take the most recently used idle connection for ``resource_id`` that still works."""
         for entry in reversed(self._idle):
             if entry.connection.resource_id != resource_id:
                 continue
             self._idle.remove(entry)
-            _unwatch(entry)
+            unwatch(entry)
             if entry.connection.is_usable:
                 return entry
             self.statistics.discarded += 1
@@ -469,7 +273,9 @@ class ConnectionPool:
         finally:
             self._waiters -= 1
 
-    async def _session_on(self, idle: _Idle, settings: VoiceSettings) -> BidirectionalSession:
+    async def _session_on(
+        self, idle: IdleConnection, settings: VoiceSettings
+    ) -> BidirectionalSession:
         """Use the connection's warm session when its settings match, else start afresh."""
         connection, warm = idle.connection, idle.warm
         if warm is not None and warm.settings == settings:
@@ -484,10 +290,10 @@ class ConnectionPool:
     async def _release(
         self, connection: BidirectionalConnection, warm: VoiceSettings | None
     ) -> None:
-        kept: _Idle | None = None
+        kept: IdleConnection | None = None
         try:
             if self._keeps(connection):
-                kept = _Idle(connection)
+                kept = IdleConnection(connection)
                 if warm is not None:
                     kept.warm = await self._begin_warm_session(connection, warm)
                     if kept.warm is None:
@@ -512,7 +318,7 @@ class ConnectionPool:
             and self.open_connections <= self.max_size
         )
 
-    def _park(self, entry: _Idle, expires_at: float | None = None) -> None:
+    def _park(self, entry: IdleConnection, expires_at: float | None = None) -> None:
         """Keep ``entry`` idle until ``expires_at`` (a full idle window from now by default)."""
         loop = asyncio.get_running_loop()
         entry.expires_at = loop.time() + self.idle_timeout if expires_at is None else expires_at
@@ -530,17 +336,17 @@ class ConnectionPool:
             _LOGGER.debug("Could not begin a warm session: %s", err)
             return None
 
-    def _expire(self, entry: _Idle) -> None:
+    def _expire(self, entry: IdleConnection) -> None:
         """Close a connection that stayed idle for ``idle_timeout``."""
         if entry in self._idle:
             self._idle.remove(entry)
-            _unwatch(entry)
+            unwatch(entry)
             self.statistics.closed_idle += 1
             self._close_later(entry.connection)
             self._notify()
 
-    def _discard_idle(self, entry: _Idle) -> None:
-        _unwatch(entry)
+    def _discard_idle(self, entry: IdleConnection) -> None:
+        unwatch(entry)
         self.statistics.discarded += 1
         self._close_later(entry.connection)
 
@@ -553,15 +359,6 @@ class ConnectionPool:
         """Wake every waiting request: a connection came back, closed or failed to open."""
         self._changed.set()
         self._changed = asyncio.Event()
-
-
-def _unwatch(entry: _Idle) -> None:
-    """Stop the idle window's timer and the service-close listener (before we close it)."""
-    if entry.closer is not None:
-        entry.closer.cancel()
-    if entry.forget_watch is not None:
-        entry.forget_watch()
-        entry.forget_watch = None
 
 
 def raise_connection_lost(connection: BidirectionalConnection) -> NoReturn:
