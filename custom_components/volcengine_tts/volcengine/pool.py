@@ -162,18 +162,12 @@ class ConnectionPool(PoolWarmth):
         the account's concurrency like the pool's: it waits in the same queue,
         and an idle pooled connection is closed to make room.
         """
-        deadline: float | None = None
+        deadline: float | None = None  # set when this request first has to wait
         while True:
             self._check_open()
-            if self.open_connections < self.max_size:
+            if self._make_room():
                 break
-            if self._idle:
-                self._discard_idle(self._idle.pop(0))
-                continue
-            if deadline is None:
-                deadline = asyncio.get_running_loop().time() + self.queue_timeout
-                self._enter_queue()
-            await self._wait_for_room(deadline)
+            deadline = await self._wait_in_queue(deadline)
         self._leased += 1
         try:
             yield
@@ -211,17 +205,9 @@ class ConnectionPool(PoolWarmth):
                 return entry
             # A connection being warmed for this resource id is this request's
             # (it was opened for it): wait for it rather than open another.
-            if resource_id not in self._warming:
-                if self.open_connections < self.max_size:
-                    break
-                if self._idle:
-                    # Full, but an idle connection of another resource can go.
-                    self._discard_idle(self._idle.pop(0))
-                    continue
-            if deadline is None:
-                deadline = asyncio.get_running_loop().time() + self.queue_timeout
-                self._enter_queue()
-            await self._wait_for_room(deadline)
+            if resource_id not in self._warming and self._make_room():
+                break
+            deadline = await self._wait_in_queue(deadline)
         self._opening += 1
         try:
             connection = await self._factory(resource_id)
@@ -248,6 +234,28 @@ class ConnectionPool(PoolWarmth):
             self.statistics.discarded += 1
             self._close_later(entry.connection)
         return None
+
+    def _make_room(self) -> bool:
+        """Whether one more connection may open now, closing idle ones to make room.
+
+        Idle connections go oldest first; ``_acquire`` has already taken any
+        for its own resource id, so those that go serve other resources.
+        """
+        while self.open_connections >= self.max_size and self._idle:
+            self._discard_idle(self._idle.pop(0))
+        return self.open_connections < self.max_size
+
+    async def _wait_in_queue(self, deadline: float | None) -> float:
+        """Wait for a change in the pool; return this request's deadline.
+
+        The first wait (``deadline`` still ``None``) enters the queue, or is
+        refused when it is full, and sets the deadline the later waits keep.
+        """
+        if deadline is None:
+            deadline = asyncio.get_running_loop().time() + self.queue_timeout
+            self._enter_queue()
+        await self._wait_for_room(deadline)
+        return deadline
 
     def _enter_queue(self) -> None:
         """Count a request that has to wait, or refuse it when the queue is full."""
