@@ -45,6 +45,7 @@ from .transport import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_ENDPOINT,
     DEFAULT_RECEIVE_TIMEOUT,
+    SocketOptions,
     build_url,
     tls_context_for,
 )
@@ -122,14 +123,7 @@ class SynthesisEngine:
         self._v1: V1Client | None = None
         if self.config.protocol == "v1":
             v1_credentials(credentials)  # refuse an API key now, not at the first request
-            self._v1 = V1Client(
-                credentials,
-                cluster=self.config.cluster,
-                endpoint=self.config.endpoint,
-                ssl_context=ssl_context,
-                connect_timeout=self.config.connect_timeout,
-                receive_timeout=self.config.receive_timeout,
-            )
+            self._v1 = V1Client(credentials, cluster=self.config.cluster, **self._socket_options())
         else:  # refuse a bad endpoint or context now, as v1 does
             tls_context_for(build_url(self.config.endpoint, V3_BIDIRECTION_PATH), ssl_context)
         self._pool = ConnectionPool(
@@ -427,12 +421,7 @@ class SynthesisEngine:
 
     async def _open_unidirectional(self, resource_id: str) -> UnidirectionalConnection:
         return await UnidirectionalConnection.open(
-            self._credentials,
-            endpoint=self.config.endpoint,
-            resource_id=resource_id,
-            ssl_context=self._ssl_context,
-            connect_timeout=self.config.connect_timeout,
-            receive_timeout=self.config.receive_timeout,
+            self._credentials, resource_id=resource_id, **self._socket_options()
         )
 
     def _warm_settings(self, resource_id: str) -> VoiceSettings | None:
@@ -449,9 +438,13 @@ class SynthesisEngine:
 
     async def _open_connection(self, resource_id: str) -> BidirectionalConnection:
         return await BidirectionalConnection.open(
-            self._credentials,
+            self._credentials, resource_id=resource_id, **self._socket_options()
+        )
+
+    def _socket_options(self) -> SocketOptions:
+        """Where and how every client of this engine opens its websockets (read at each use)."""
+        return SocketOptions(
             endpoint=self.config.endpoint,
-            resource_id=resource_id,
             ssl_context=self._ssl_context,
             connect_timeout=self.config.connect_timeout,
             receive_timeout=self.config.receive_timeout,

@@ -15,7 +15,7 @@ import logging
 import ssl
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Final, cast
+from typing import Any, Final, TypedDict, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection
@@ -155,6 +155,19 @@ def tls_context_for(url: str, context: ssl.SSLContext | None) -> ssl.SSLContext 
     client, and a client that wants a bad context refused early calls it too.
     """
     return verified_ssl_context(context) if url.startswith("wss://") else None
+
+
+class SocketOptions(TypedDict):
+    """Where and how a client opens its websockets: the keyword arguments every client takes.
+
+    One engine hands the same four to each client it makes (v1, both v3
+    connections), so they travel together.
+    """
+
+    endpoint: str
+    ssl_context: ssl.SSLContext | None
+    connect_timeout: float
+    receive_timeout: float
 
 
 class RedactingLogger(logging.LoggerAdapter[logging.Logger]):
