@@ -17,10 +17,9 @@ from __future__ import annotations
 import enum
 import json
 import logging
-import ssl
 import uuid
 from collections.abc import AsyncGenerator, Callable
-from typing import Any, Final
+from typing import Any, Final, Unpack
 
 from .errors import (
     ProtocolError,
@@ -31,7 +30,7 @@ from .errors import (
 from .frames import Event, EventFrame, encode_event
 from .models import AudioEncoding, ServiceCredentials, VoiceSettings, auth_headers
 from .text import ends_sentence
-from .transport import Connection, build_url, connect, decode_message
+from .transport import Connection, SocketOptions, decode_message, open_service_socket
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -179,16 +178,18 @@ class BidirectionalConnection:
         cls,
         credentials: ServiceCredentials,
         *,
-        endpoint: str,
         resource_id: str,
-        ssl_context: ssl.SSLContext | None,
-        connect_timeout: float,
-        receive_timeout: float,
         uid: str = "homeassistant",
+        **socket: Unpack[SocketOptions],
     ) -> BidirectionalConnection:
-        """Connect and start the connection (StartConnection → ConnectionStarted)."""
-        connection = await connect(
-            build_url(endpoint, V3_BIDIRECTION_PATH),
+        """Connect and start the connection (StartConnection → ConnectionStarted).
+
+        ``socket`` says where and how to connect (endpoint, TLS context,
+        timeouts: :class:`.transport.SocketOptions`), as for every client.
+        """
+        connection = await open_service_socket(
+            V3_BIDIRECTION_PATH,
+            socket,
             headers={
                 **auth_headers(credentials),
                 "X-Api-Resource-Id": resource_id,
@@ -196,9 +197,6 @@ class BidirectionalConnection:
                 "X-Api-Connect-Id": str(uuid.uuid4()),
             },
             secrets=credentials.secrets(),
-            ssl_context=ssl_context,
-            connect_timeout=connect_timeout,
-            receive_timeout=receive_timeout,
         )
         try:
             await connection.send(encode_event(Event.START_CONNECTION))

@@ -334,6 +334,20 @@ class Connection:
         await self._websocket.close()
 
 
+async def open_service_socket(
+    path: str, options: SocketOptions, *, headers: Mapping[str, str], secrets: Iterable[str]
+) -> Connection:
+    """Open the websocket of the API at ``path`` on the options' endpoint, by :func:`connect`."""
+    return await connect(
+        build_url(options["endpoint"], path),
+        headers=headers,
+        secrets=secrets,
+        ssl_context=options["ssl_context"],
+        connect_timeout=options["connect_timeout"],
+        receive_timeout=options["receive_timeout"],
+    )
+
+
 async def connect(
     url: str,
     *,

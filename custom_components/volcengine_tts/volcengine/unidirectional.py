@@ -13,15 +13,14 @@ sent sentence by sentence pays the handshake once.
 from __future__ import annotations
 
 import logging
-import ssl
 from collections.abc import AsyncGenerator
-from typing import Any, Final
+from typing import Any, Final, Unpack
 
 from .bidirection import STATUS_OK, USAGE_HEADER, USAGE_TEXT_WORDS, req_params
 from .errors import ProtocolError, VolcengineError, error_from_server
 from .frames import Compression, Event, EventFrame, encode_full_client_request
 from .models import ServiceCredentials, SynthesisRequest, auth_headers
-from .transport import Connection, build_url, connect, decode_message
+from .transport import Connection, SocketOptions, decode_message, open_service_socket
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,25 +46,24 @@ class UnidirectionalConnection:
         cls,
         credentials: ServiceCredentials,
         *,
-        endpoint: str,
         resource_id: str,
-        ssl_context: ssl.SSLContext | None,
-        connect_timeout: float,
-        receive_timeout: float,
         uid: str = "homeassistant",
+        **socket: Unpack[SocketOptions],
     ) -> UnidirectionalConnection:
-        """Connect; there is no StartConnection on this API, the first request follows."""
-        connection = await connect(
-            build_url(endpoint, V3_UNIDIRECTIONAL_PATH),
+        """Connect; there is no StartConnection on this API, the first request follows.
+
+        ``socket`` says where and how to connect (endpoint, TLS context,
+        timeouts: :class:`.transport.SocketOptions`), as for every client.
+        """
+        connection = await open_service_socket(
+            V3_UNIDIRECTIONAL_PATH,
+            socket,
             headers={
                 **auth_headers(credentials, app_id_header=UNIDIRECTIONAL_APP_ID_HEADER),
                 "X-Api-Resource-Id": resource_id,
                 USAGE_HEADER: USAGE_TEXT_WORDS,
             },
             secrets=credentials.secrets(),
-            ssl_context=ssl_context,
-            connect_timeout=connect_timeout,
-            receive_timeout=receive_timeout,
         )
         _LOGGER.debug("v3 unidirectional for %s (logid %s)", resource_id, connection.log_id)
         return cls(connection, resource_id=resource_id, uid=uid)
