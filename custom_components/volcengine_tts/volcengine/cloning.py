@@ -30,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
+from .bidirection import SEED_ICL_1, SEED_ICL_2
 from .errors import (
     AuthenticationError,
     InvalidEndpointError,
@@ -64,8 +65,6 @@ PREPAID_PREFIX: Final = "S_"
 SUCCESS_CODES: Final = frozenset({0, 20000000})
 """*Uncertain*: the documented success bodies carry no ``code`` at all; 0 and the v3
 synthesis success code are taken as success too, anything else as an error."""
-SEED_ICL_1: Final = "seed-icl-1.0"
-SEED_ICL_2: Final = "seed-icl-2.0"
 ICL_2_MODEL_TYPES: Final = frozenset({4, 5})
 """``model_type`` 4 (ICL V2) and 5 (ICL V3, what clone 2.0 reports) speak on seed-icl-2.0."""
 ICL_1_MODEL_TYPE: Final = 1
