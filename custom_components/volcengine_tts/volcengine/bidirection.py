@@ -28,7 +28,13 @@ from .errors import (
     error_from_server,
 )
 from .frames import Event, EventFrame, encode_event
-from .models import AudioEncoding, ServiceCredentials, VoiceSettings, auth_headers
+from .models import (
+    APP_KEY_HEADER,
+    AudioEncoding,
+    ServiceCredentials,
+    VoiceSettings,
+    auth_headers,
+)
 from .text import ends_sentence
 from .transport import Connection, SocketOptions, decode_message, open_service_socket
 
@@ -108,6 +114,21 @@ def _additions(settings: VoiceSettings) -> dict[str, Any]:
     if settings.bitrate_kbps is not None and settings.bitrate_kbps < MIN_DEFAULT_BITRATE_KBPS:
         additions["disable_default_bit_rate"] = True  # else clamped to 64–160 kbps
     return additions
+
+
+def synthesis_headers(
+    credentials: ServiceCredentials, resource_id: str, *, app_id_header: str = APP_KEY_HEADER
+) -> dict[str, str]:
+    """Return the handshake headers of a v3 synthesis socket, either direction.
+
+    The login (:func:`.models.auth_headers`), the resource id that bills the
+    request, and the ask for the billed character count in ``usage``.
+    """
+    return {
+        **auth_headers(credentials, app_id_header=app_id_header),
+        "X-Api-Resource-Id": resource_id,
+        USAGE_HEADER: USAGE_TEXT_WORDS,
+    }
 
 
 def req_params(settings: VoiceSettings) -> dict[str, Any]:
@@ -191,9 +212,7 @@ class BidirectionalConnection:
             V3_BIDIRECTION_PATH,
             socket,
             headers={
-                **auth_headers(credentials),
-                "X-Api-Resource-Id": resource_id,
-                USAGE_HEADER: USAGE_TEXT_WORDS,
+                **synthesis_headers(credentials, resource_id),
                 "X-Api-Connect-Id": str(uuid.uuid4()),
             },
             secrets=credentials.secrets(),

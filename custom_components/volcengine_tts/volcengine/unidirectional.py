@@ -16,10 +16,10 @@ import logging
 from collections.abc import AsyncGenerator
 from typing import Any, Final, Unpack
 
-from .bidirection import STATUS_OK, USAGE_HEADER, USAGE_TEXT_WORDS, req_params
+from .bidirection import STATUS_OK, USAGE_TEXT_WORDS, req_params, synthesis_headers
 from .errors import ProtocolError, VolcengineError, error_from_server
 from .frames import Compression, Event, EventFrame, encode_full_client_request
-from .models import ServiceCredentials, SynthesisRequest, auth_headers
+from .models import ServiceCredentials, SynthesisRequest
 from .transport import Connection, SocketOptions, decode_message, open_service_socket
 
 _LOGGER = logging.getLogger(__name__)
@@ -58,11 +58,9 @@ class UnidirectionalConnection:
         connection = await open_service_socket(
             V3_UNIDIRECTIONAL_PATH,
             socket,
-            headers={
-                **auth_headers(credentials, app_id_header=UNIDIRECTIONAL_APP_ID_HEADER),
-                "X-Api-Resource-Id": resource_id,
-                USAGE_HEADER: USAGE_TEXT_WORDS,
-            },
+            headers=synthesis_headers(
+                credentials, resource_id, app_id_header=UNIDIRECTIONAL_APP_ID_HEADER
+            ),
             secrets=credentials.secrets(),
         )
         _LOGGER.debug("v3 unidirectional for %s (logid %s)", resource_id, connection.log_id)
