@@ -7,7 +7,6 @@ v3 engine keeps warm connections instead.)
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -42,10 +41,8 @@ from .transport import (
     DEFAULT_ENDPOINT,
     DEFAULT_RECEIVE_TIMEOUT,
     Connection,
-    build_url,
-    connect,
+    SocketPerRequest,
     decode_message,
-    tls_context_for,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -72,7 +69,7 @@ def v1_credentials(credentials: ServiceCredentials) -> Credentials:
     )
 
 
-class V1Client:
+class V1Client(SocketPerRequest):
     """Speak text through the v1 websocket binary protocol."""
 
     def __init__(
@@ -92,15 +89,17 @@ class V1Client:
         Pass ``ssl_context`` from the caller's event-loop-friendly source
         (Home Assistant has one); creating one here reads CA files from disk.
         """
+        super().__init__(
+            endpoint,
+            V1_PATH,
+            ssl_context=ssl_context,
+            connect_timeout=connect_timeout,
+            receive_timeout=receive_timeout,
+        )
         self._credentials = credentials
         self.cluster = cluster
-        self.url = build_url(endpoint, V1_PATH)
-        self._ssl_context = tls_context_for(self.url, ssl_context)
-        self.connect_timeout = connect_timeout
-        self.receive_timeout = receive_timeout
         self._compression = compression
         self._uid = uid
-        self._closing: set[asyncio.Task[None]] = set()
 
     async def stream(self, request: SynthesisRequest) -> AsyncGenerator[bytes]:
         """Synthesize with ``operation=submit``, yielding audio as it arrives.
@@ -137,13 +136,9 @@ class V1Client:
     async def _connect(self) -> AsyncIterator[Connection]:
         """One connection per request, closed whatever happens."""
         credentials = v1_credentials(self._credentials)
-        connection = await connect(
-            self.url,
+        connection = await self._open_socket(
             headers={"Authorization": f"Bearer; {credentials.access_token}"},
             secrets=credentials.secrets(),
-            ssl_context=self._ssl_context,
-            connect_timeout=self.connect_timeout,
-            receive_timeout=self.receive_timeout,
         )
         try:
             yield connection
@@ -152,14 +147,7 @@ class V1Client:
             raise
         # The answer is complete: the close handshake (one round trip) need
         # not hold up the caller, e.g. the next piece of a long text.
-        task = asyncio.get_running_loop().create_task(connection.close())
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
-
-    async def wait_closed(self) -> None:
-        """Wait for connections still closing in the background."""
-        if self._closing:
-            await asyncio.gather(*self._closing, return_exceptions=True)
+        self._close_in_background(connection.close())
 
     async def _send(
         self, connection: Connection, request: SynthesisRequest, operation: Operation

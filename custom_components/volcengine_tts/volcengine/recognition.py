@@ -48,10 +48,8 @@ from .transport import (
     DEFAULT_ENDPOINT,
     DEFAULT_RECEIVE_TIMEOUT,
     Connection,
-    build_url,
-    connect,
+    SocketPerRequest,
     decode_message,
-    tls_context_for,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -239,7 +237,7 @@ class AudioPackets:
         return rest
 
 
-class RecognitionClient:
+class RecognitionClient(SocketPerRequest):
     """Recognise one utterance per connection."""
 
     def __init__(
@@ -255,15 +253,17 @@ class RecognitionClient:
         uid: str = "homeassistant",
     ) -> None:
         """Prepare a client; nothing is sent until :meth:`transcribe` or :meth:`check_access`."""
+        super().__init__(
+            endpoint,
+            RECOGNITION_PATH,
+            ssl_context=ssl_context,
+            connect_timeout=connect_timeout,
+            receive_timeout=receive_timeout,
+        )
         self._credentials = credentials
-        self.url = build_url(endpoint, RECOGNITION_PATH)
         self.resource_id = resource_id
-        self._ssl_context = tls_context_for(self.url, ssl_context)
-        self.connect_timeout = connect_timeout
-        self.receive_timeout = receive_timeout
         self.max_audio_seconds = max_audio_seconds
         self._uid = uid
-        self._closing: set[asyncio.Task[None]] = set()
 
     async def check_access(self) -> None:
         """Log in and wait for the service's first answer, sending no audio (nothing billed).
@@ -313,29 +313,18 @@ class RecognitionClient:
             if finished:
                 # The answer is complete: the close handshake (a round trip) need
                 # not hold up the caller, who is waiting to act on the text.
-                task = asyncio.get_running_loop().create_task(utterance.close())
-                self._closing.add(task)
-                task.add_done_callback(self._closing.discard)
+                self._close_in_background(utterance.close())
             else:
                 await utterance.close()
 
-    async def wait_closed(self) -> None:
-        """Wait for connections still closing in the background."""
-        if self._closing:
-            await asyncio.gather(*self._closing, return_exceptions=True)
-
     async def _connect(self) -> Connection:
-        return await connect(
-            self.url,
+        return await self._open_socket(
             headers={
                 **auth_headers(self._credentials),
                 "X-Api-Resource-Id": self.resource_id,
                 "X-Api-Connect-Id": str(uuid.uuid4()),
             },
             secrets=self._credentials.secrets(),
-            ssl_context=self._ssl_context,
-            connect_timeout=self.connect_timeout,
-            receive_timeout=self.receive_timeout,
         )
 
 

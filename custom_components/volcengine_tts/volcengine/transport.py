@@ -13,7 +13,7 @@ import asyncio
 import ipaddress
 import logging
 import ssl
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final, TypedDict, cast
 from urllib.parse import urlsplit, urlunsplit
@@ -398,3 +398,56 @@ async def connect(
     # create_connection above made it one; websockets types it as its base class.
     watched = cast("_WatchedConnection", websocket)
     return Connection(watched, log_id=log_id, receive_timeout=receive_timeout)
+
+
+class SocketPerRequest:
+    """The set-up and tear-down of a client that opens a fresh websocket for each request.
+
+    The v1 client and the recogniser work this way (one request, or one
+    utterance, per connection); what differs between them is only the
+    protocol's headers and frames. The endpoint and TLS context are checked
+    here, when the client is made, so a bad one is refused before any request.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        path: str,
+        *,
+        ssl_context: ssl.SSLContext | None,
+        connect_timeout: float,
+        receive_timeout: float,
+    ) -> None:
+        self.url = build_url(endpoint, path)
+        self._ssl_context = tls_context_for(self.url, ssl_context)
+        self.connect_timeout = connect_timeout
+        self.receive_timeout = receive_timeout
+        self._closing: set[asyncio.Task[None]] = set()
+
+    async def _open_socket(
+        self, *, headers: Mapping[str, str], secrets: Iterable[str]
+    ) -> Connection:
+        """Open this request's websocket with the protocol's ``headers``."""
+        return await connect(
+            self.url,
+            headers=headers,
+            secrets=secrets,
+            ssl_context=self._ssl_context,
+            connect_timeout=self.connect_timeout,
+            receive_timeout=self.receive_timeout,
+        )
+
+    def _close_in_background(self, closing: Coroutine[Any, Any, None]) -> None:
+        """Run a close handshake without holding up the caller; :meth:`wait_closed` awaits it.
+
+        For an answer already complete: its close (a round trip) must not
+        delay what the caller does next.
+        """
+        task = asyncio.get_running_loop().create_task(closing)
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def wait_closed(self) -> None:
+        """Wait for connections still closing in the background."""
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
