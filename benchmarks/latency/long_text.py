@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Final
 
-from custom_components.volcengine_tts.volcengine.models import MAX_TEXT_BYTES
-from custom_components.volcengine_tts.volcengine.text import split_text
+from custom_components.volcengine_tts.volcengine.synthesis.text import split_text
+from custom_components.volcengine_tts.volcengine.wire.models import MAX_TEXT_BYTES
 
 from ..measure import Endpoint, Sample, measure, ms
 from .common import MESSAGE, SETTINGS, Json, Protocol, engine_for, running, spoken

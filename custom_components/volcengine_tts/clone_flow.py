@@ -49,7 +49,7 @@ from .volcengine import (
     VoiceStatus,
     VolcengineError,
 )
-from .volcengine.recording import CheckedRecording, RecordingRefusedError, check_recording
+from .volcengine.cloning.recording import CheckedRecording, RecordingRefusedError, check_recording
 
 CONF_SLOT: Final = "voice_slot"
 CONF_RECORDING: Final = "recording"

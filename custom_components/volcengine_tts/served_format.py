@@ -37,7 +37,7 @@ from .audio_output import (
     OutputFormat,
 )
 from .volcengine import AudioEncoding
-from .volcengine.bidirection import MAX_DEFAULT_BITRATE_KBPS
+from .volcengine.synthesis.bidirection import MAX_DEFAULT_BITRATE_KBPS
 
 SERVICE_SAMPLE_RATES: Final = (8000, 16000, 22050, 24000, 32000, 44100, 48000)
 """The rates Volcengine produces (v3 ``audio_params.sample_rate``)."""

@@ -39,7 +39,7 @@ from .volcengine import (
     RecognitionEngine,
     VolcengineError,
 )
-from .volcengine.recognition import without_wav_header
+from .volcengine.recognition.client import without_wav_header
 
 SpeechAudioProcessing: Any = getattr(stt_models, "SpeechAudioProcessing", None)
 """Home Assistant 2026.4 and later ask entities how to process audio; older cores don't."""

@@ -36,7 +36,8 @@ from homeassistant.core import HomeAssistant
 
 from .languages import SUPPORTED_LANGUAGES, normalize_language, primary_subtag
 from .validation import vol
-from .volcengine.bidirection import RESOURCE_IDS, is_clone, resource_id_for_voice
+from .volcengine.synthesis.bidirection import is_clone, resource_id_for_voice
+from .volcengine.wire.models import RESOURCE_IDS
 
 type Gender = Literal["female", "male"]
 type Generation = Literal["2.0", "1.0", "classic", "clone"]

@@ -52,7 +52,9 @@ from custom_components.volcengine_tts.volcengine import (
     SynthesisEngine,
     V1Client,
 )
-from custom_components.volcengine_tts.volcengine.bidirection import BidirectionalConnection
+from custom_components.volcengine_tts.volcengine.synthesis.bidirection import (
+    BidirectionalConnection,
+)
 from emulator import Account, Emulator, EmulatorConfig
 
 from .conftest import VOICE

@@ -20,7 +20,7 @@ from homeassistant.components import tts
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.volcengine_tts.volcengine.text import SPEAK_AFTER_CHARS
+from custom_components.volcengine_tts.volcengine.synthesis.text import SPEAK_AFTER_CHARS
 from emulator import Emulator
 from emulator.audio import render_audio
 from emulator.sentences import split_sentences

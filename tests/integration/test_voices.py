@@ -18,7 +18,7 @@ from custom_components.volcengine_tts.voices import (
     voices_for_language,
 )
 from custom_components.volcengine_tts.volcengine import resource_id_for_voice
-from custom_components.volcengine_tts.volcengine.bidirection import (
+from custom_components.volcengine_tts.volcengine.synthesis.bidirection import (
     SEED_ICL_1,
     SEED_TTS_1,
     SEED_TTS_2,

@@ -16,8 +16,8 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from custom_components.volcengine_tts.volcengine.markup import EMOJI, MarkupStripper
-from custom_components.volcengine_tts.volcengine.spoken import CODE_BLOCK_SPOKEN
+from custom_components.volcengine_tts.volcengine.synthesis.markup import EMOJI, MarkupStripper
+from custom_components.volcengine_tts.volcengine.synthesis.spoken import CODE_BLOCK_SPOKEN
 
 REFERENCE = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 BARE_URL = re.compile(r"(?i)https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")

@@ -22,14 +22,14 @@ from custom_components.volcengine_tts.volcengine import (
     VolcengineConnectionError,
     VolcengineTimeoutError,
 )
-from custom_components.volcengine_tts.volcengine.bidirection import (
+from custom_components.volcengine_tts.volcengine.synthesis.bidirection import (
     BidirectionalConnection,
     BidirectionalSession,
     SessionState,
     percent_rate,
     resource_id_for_voice,
 )
-from custom_components.volcengine_tts.volcengine.frames import (
+from custom_components.volcengine_tts.volcengine.wire.frames import (
     Event,
     decode_header,
     encode_audio_frame,

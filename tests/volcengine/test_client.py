@@ -27,7 +27,7 @@ from custom_components.volcengine_tts.volcengine import (
     VolcengineError,
     VolcengineTimeoutError,
 )
-from custom_components.volcengine_tts.volcengine.frames import Compression
+from custom_components.volcengine_tts.volcengine.wire.frames import Compression
 from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Account, Emulator, EmulatorConfig
 from emulator.audio import render_audio
 

@@ -40,7 +40,7 @@ from custom_components.volcengine_tts.volcengine import (
     VolcengineConnectionError,
     VolcengineTimeoutError,
 )
-from custom_components.volcengine_tts.volcengine.cloning import http_base_url
+from custom_components.volcengine_tts.volcengine.cloning.client import http_base_url
 from emulator import (
     DEFAULT_API_KEY,
     DEFAULT_APP_ID,

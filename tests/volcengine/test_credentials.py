@@ -17,7 +17,7 @@ from custom_components.volcengine_tts.volcengine import (
     V1Client,
     VoiceSettings,
 )
-from custom_components.volcengine_tts.volcengine.models import auth_headers
+from custom_components.volcengine_tts.volcengine.wire.models import auth_headers
 from emulator import DEFAULT_API_KEY, DEFAULT_APP_ID, DEFAULT_TOKEN, Account, Emulator
 
 SETTINGS = VoiceSettings(voice="zh_female_cancan_mars_bigtts")

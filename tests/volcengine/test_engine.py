@@ -21,7 +21,7 @@ from custom_components.volcengine_tts.volcengine import (
     VolcengineConnectionError,
     VolcengineError,
 )
-from custom_components.volcengine_tts.volcengine.errors import QueueFullError
+from custom_components.volcengine_tts.volcengine.wire.errors import QueueFullError
 from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Emulator, EmulatorConfig, render_audio
 
 VOICE = "zh_female_cancan_mars_bigtts"

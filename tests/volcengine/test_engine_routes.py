@@ -22,7 +22,7 @@ from custom_components.volcengine_tts.volcengine import (
     TextSourceCancelledError,
     VoiceSettings,
 )
-from custom_components.volcengine_tts.volcengine.ssml import MAX_SSML_CHARS
+from custom_components.volcengine_tts.volcengine.synthesis.ssml import MAX_SSML_CHARS
 from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Emulator, EmulatorConfig, render_audio
 from emulator.ssml import parse_ssml, render_ssml
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from custom_components.volcengine_tts.volcengine.errors import (
+from custom_components.volcengine_tts.volcengine.wire.errors import (
     AuthenticationError,
     InvalidInputError,
     InvalidResourceError,

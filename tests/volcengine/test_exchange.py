@@ -19,8 +19,8 @@ from custom_components.volcengine_tts.volcengine import (
     VolcengineError,
     VolcengineTimeoutError,
 )
-from custom_components.volcengine_tts.volcengine.bidirection import BidirectionalSession
-from custom_components.volcengine_tts.volcengine.errors import TextStalledError
+from custom_components.volcengine_tts.volcengine.synthesis.bidirection import BidirectionalSession
+from custom_components.volcengine_tts.volcengine.wire.errors import TextStalledError
 from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Emulator, render_audio
 
 VOICE = "zh_female_cancan_mars_bigtts"

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from custom_components.volcengine_tts.volcengine.errors import ProtocolError
-from custom_components.volcengine_tts.volcengine.frames import (
+from custom_components.volcengine_tts.volcengine.wire.errors import ProtocolError
+from custom_components.volcengine_tts.volcengine.wire.frames import (
     MAX_DECOMPRESSED_BYTES,
     AckFrame,
     AudioFrame,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.volcengine_tts.volcengine.errors import ProtocolError
-from custom_components.volcengine_tts.volcengine.frames import (
+from custom_components.volcengine_tts.volcengine.wire.errors import ProtocolError
+from custom_components.volcengine_tts.volcengine.wire.frames import (
     Compression,
     ErrorFrame,
     Event,

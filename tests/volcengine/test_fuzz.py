@@ -22,7 +22,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custom_components.volcengine_tts.volcengine.errors import (
+from custom_components.volcengine_tts.volcengine.synthesis.text import (
+    byte_length,
+    pack,
+    pack_gradually,
+    split_text,
+    split_text_gradually,
+    stream_sentences,
+)
+from custom_components.volcengine_tts.volcengine.wire.errors import (
     ProtocolError,
     TransientServerError,
     VolcengineError,
@@ -30,7 +38,7 @@ from custom_components.volcengine_tts.volcengine.errors import (
     error_from_server,
     error_from_text_frame,
 )
-from custom_components.volcengine_tts.volcengine.frames import (
+from custom_components.volcengine_tts.volcengine.wire.frames import (
     EVENT_FLAG,
     AckFrame,
     AudioFlags,
@@ -48,14 +56,6 @@ from custom_components.volcengine_tts.volcengine.frames import (
     encode_audio_frame,
     encode_error_frame,
     encode_server_event,
-)
-from custom_components.volcengine_tts.volcengine.text import (
-    byte_length,
-    pack,
-    pack_gradually,
-    split_text,
-    split_text_gradually,
-    stream_sentences,
 )
 
 _SCALE = int(os.environ.get("FUZZ_SCALE", "1"))

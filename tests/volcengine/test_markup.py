@@ -10,14 +10,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custom_components.volcengine_tts.volcengine.markup import (
+from custom_components.volcengine_tts.volcengine.synthesis.markup import (
     EMOJI,
     WHOLE_TEXT_SLICE,
     stream_without_markup,
     strip_markup,
     strip_markup_gradually,
 )
-from custom_components.volcengine_tts.volcengine.spoken import CODE_BLOCK_SPOKEN, parsed, render
+from custom_components.volcengine_tts.volcengine.synthesis.spoken import (
+    CODE_BLOCK_SPOKEN,
+    parsed,
+    render,
+)
 
 from .markup_reference import ISSUE_ROWS, as_fed, reference_text, words
 

@@ -14,7 +14,7 @@ from typing import Final
 
 import pytest
 
-from custom_components.volcengine_tts.volcengine.markup import EMOJI, strip_markup
+from custom_components.volcengine_tts.volcengine.synthesis.markup import EMOJI, strip_markup
 
 from .markup_reference import as_fed, random_fragments, reference_text, words
 

@@ -16,16 +16,16 @@ from custom_components.volcengine_tts.volcengine import (
     VoiceSettings,
     VolcengineConnectionError,
 )
-from custom_components.volcengine_tts.volcengine.bidirection import (
+from custom_components.volcengine_tts.volcengine.synthesis.bidirection import (
     BidirectionalConnection,
     BidirectionalSession,
 )
-from custom_components.volcengine_tts.volcengine.errors import (
+from custom_components.volcengine_tts.volcengine.synthesis.pool import PoolClosedError
+from custom_components.volcengine_tts.volcengine.wire.errors import (
     QueueTimeoutError,
     QuotaExhaustedError,
 )
-from custom_components.volcengine_tts.volcengine.pool import PoolClosedError
-from custom_components.volcengine_tts.volcengine.transport import Connection
+from custom_components.volcengine_tts.volcengine.wire.transport import Connection
 from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Account, Emulator, render_audio
 from tests.cancellation import sweep_cancellations
 

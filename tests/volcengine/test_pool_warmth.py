@@ -20,7 +20,7 @@ from custom_components.volcengine_tts.volcengine import (
     VoiceSettings,
     VolcengineConnectionError,
 )
-from custom_components.volcengine_tts.volcengine.bidirection import (
+from custom_components.volcengine_tts.volcengine.synthesis.bidirection import (
     BidirectionalConnection,
     BidirectionalSession,
 )

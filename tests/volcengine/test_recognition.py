@@ -25,11 +25,7 @@ from custom_components.volcengine_tts.volcengine import (
     VolcengineConnectionError,
     VolcengineTimeoutError,
 )
-from custom_components.volcengine_tts.volcengine.frames import (
-    ServerResponseFrame,
-    decode_header,
-)
-from custom_components.volcengine_tts.volcengine.recognition import (
+from custom_components.volcengine_tts.volcengine.recognition.client import (
     PACKET_BYTES,
     SAMPLE_RATE,
     AudioPackets,
@@ -39,6 +35,10 @@ from custom_components.volcengine_tts.volcengine.recognition import (
     parse_response,
     request_payload,
     without_wav_header,
+)
+from custom_components.volcengine_tts.volcengine.wire.frames import (
+    ServerResponseFrame,
+    decode_header,
 )
 from emulator import (
     DEFAULT_API_KEY,
@@ -420,7 +420,7 @@ def test_packets_cut_any_chunking_into_whole_packets() -> None:
 
 
 def test_the_last_packet_is_gzip_and_negated() -> None:
-    from custom_components.volcengine_tts.volcengine.recognition import (
+    from custom_components.volcengine_tts.volcengine.recognition.client import (
         _audio_packet,
     )
 
@@ -579,7 +579,7 @@ async def test_the_final_text_does_not_wait_for_the_close_handshake(emulator: Em
 
 
 def test_client_frames_are_numbered_from_one() -> None:
-    from custom_components.volcengine_tts.volcengine.frames import (
+    from custom_components.volcengine_tts.volcengine.wire.frames import (
         MessageType,
         encode_sequenced_request,
     )

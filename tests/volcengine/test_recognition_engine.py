@@ -15,7 +15,10 @@ from custom_components.volcengine_tts.volcengine import (
     TransientServerError,
     VolcengineConnectionError,
 )
-from custom_components.volcengine_tts.volcengine.errors import QueueFullError, QueueTimeoutError
+from custom_components.volcengine_tts.volcengine.wire.errors import (
+    QueueFullError,
+    QueueTimeoutError,
+)
 from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Emulator, Faults
 from emulator.audio import render_audio
 

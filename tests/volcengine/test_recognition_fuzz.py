@@ -15,14 +15,17 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custom_components.volcengine_tts.volcengine.errors import ProtocolError, VolcengineError
-from custom_components.volcengine_tts.volcengine.frames import (
+from custom_components.volcengine_tts.volcengine.recognition.client import (
+    Transcript,
+    parse_response,
+)
+from custom_components.volcengine_tts.volcengine.wire.errors import ProtocolError, VolcengineError
+from custom_components.volcengine_tts.volcengine.wire.frames import (
     ErrorFrame,
     ServerResponseFrame,
     decode_server_frame,
     encode_server_response,
 )
-from custom_components.volcengine_tts.volcengine.recognition import Transcript, parse_response
 
 _SCALE = int(os.environ.get("FUZZ_SCALE", "1"))
 FAST = settings(
@@ -124,7 +127,7 @@ def test_well_formed_responses_round_trip(
 @FAST
 @given(code=st.integers(0, 2**32 - 1), message=st.text(max_size=40))
 def test_error_frames_map_to_typed_errors(code: int, message: str) -> None:
-    from custom_components.volcengine_tts.volcengine.errors import error_from_server
+    from custom_components.volcengine_tts.volcengine.wire.errors import error_from_server
 
     body = json.dumps({"error": message}).encode()
     frame = bytes.fromhex("11f01000") + struct.pack(">II", code, len(body)) + body

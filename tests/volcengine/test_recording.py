@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from custom_components.volcengine_tts.volcengine import RecordingFormat
-from custom_components.volcengine_tts.volcengine.recording import (
+from custom_components.volcengine_tts.volcengine.cloning.recording import (
     RecordingRefusedError,
     check_recording,
 )

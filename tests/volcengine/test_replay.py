@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from custom_components.volcengine_tts.volcengine.errors import (
+from custom_components.volcengine_tts.volcengine.synthesis.replay import TextReplay
+from custom_components.volcengine_tts.volcengine.wire.errors import (
     TextSourceCancelledError,
     VolcengineError,
 )
-from custom_components.volcengine_tts.volcengine.replay import TextReplay
 
 
 async def test_a_source_that_raises_cancelled_error_is_an_error_not_an_end() -> None:

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from custom_components.volcengine_tts.volcengine.ssml import collect, is_ssml, sniff_ssml
+from custom_components.volcengine_tts.volcengine.synthesis.ssml import collect, is_ssml, sniff_ssml
 
 DOCUMENT = '<speak>明天<break time="500ms"/>有雨。</speak>'
 

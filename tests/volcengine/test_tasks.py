@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from custom_components.volcengine_tts.volcengine.tasks import stop
+from custom_components.volcengine_tts.volcengine.wire.tasks import stop
 
 
 async def test_the_callers_cancellation_survives_stopping_a_slow_task() -> None:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from custom_components.volcengine_tts.volcengine.text import (
+from custom_components.volcengine_tts.volcengine.synthesis.text import (
     SPEAK_AFTER_CHARS,
     SentenceSplitter,
     byte_length,

@@ -8,8 +8,8 @@ import ssl
 import pytest
 from websockets.frames import Frame, Opcode
 
-from custom_components.volcengine_tts.volcengine.errors import InvalidEndpointError
-from custom_components.volcengine_tts.volcengine.transport import (
+from custom_components.volcengine_tts.volcengine.wire.errors import InvalidEndpointError
+from custom_components.volcengine_tts.volcengine.wire.transport import (
     REDACTED,
     RedactingLogger,
     build_url,

@@ -19,19 +19,19 @@ from custom_components.volcengine_tts.volcengine import (
     VoiceSettings,
     VolcengineConnectionError,
 )
-from custom_components.volcengine_tts.volcengine.frames import (
+from custom_components.volcengine_tts.volcengine.synthesis.unidirectional import (
+    UNIDIRECTIONAL_APP_ID_HEADER,
+    V3_UNIDIRECTIONAL_PATH,
+    RequestResult,
+    UnidirectionalConnection,
+)
+from custom_components.volcengine_tts.volcengine.wire.frames import (
     Event,
     MessageType,
     decode_header,
     encode_audio_frame,
     encode_error_frame,
     encode_server_event,
-)
-from custom_components.volcengine_tts.volcengine.unidirectional import (
-    UNIDIRECTIONAL_APP_ID_HEADER,
-    V3_UNIDIRECTIONAL_PATH,
-    RequestResult,
-    UnidirectionalConnection,
 )
 
 SETTINGS = VoiceSettings(voice="ICL_zh_female_heainainai_tob", pitch=2)

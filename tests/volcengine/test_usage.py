@@ -44,7 +44,8 @@ async def test_v3_falls_back_to_the_characters_sent_when_no_usage_comes(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        "custom_components.volcengine_tts.volcengine.bidirection.USAGE_HEADER", "X-Ignored"
+        "custom_components.volcengine_tts.volcengine.synthesis.bidirection.USAGE_HEADER",
+        "X-Ignored",
     )
     assert await _billed(emulator, "v3", "你好。") == [3]
 

@@ -1,20 +1,27 @@
-"""Async client for ByteDance Volcengine (豆包) text-to-speech.
+"""Async client for ByteDance Volcengine (豆包) speech: synthesis, recognition, cloning.
 
-Independent of Home Assistant: it depends on ``websockets`` only, so it can
-be tested and reused on its own. Layers, from the bottom: ``frames`` (bytes),
-``transport`` (one safe websocket), ``client`` (one v1 request),
-``bidirection`` (v3 connections and sessions), ``text`` (sentences),
-``replay`` (text a retry runs through again), ``pool`` (warm connections,
-lent as sessions), ``slots`` (the request limit of one-connection-per-request
-work), ``exchange`` (one v3 request's sender, reader and cleanup) and
-``engine`` (many requests). Speech recognition takes the same road:
-``recognition`` (one utterance) and ``recognition_engine``. Voice cloning is
-two HTTPS calls on a caller's web session (``cloning``).
+Independent of Home Assistant: it depends on ``websockets`` (and ``aiohttp``,
+``markdown-it-py`` and PyAV for one module each), so it can be tested and
+reused on its own. Four families, imports going one way:
+
+- ``wire``, the bottom every family shares: ``frames`` (bytes), ``transport``
+  (one safe websocket), ``errors``, ``models`` (credentials, settings,
+  resource ids), ``slots`` (the request limit of one-connection-per-request
+  work) and ``tasks``;
+- ``synthesis``: ``v1`` (one v1 request), ``bidirection`` (v3 connections and
+  sessions), ``unidirectional`` (the v3 unidirectional API, SSML's road),
+  ``text`` (sentences), ``markup`` and ``spoken`` (what a screen shows, not
+  its Markdown), ``ssml``, ``replay`` (text a retry runs through again),
+  ``pool`` and ``warmth`` (warm connections, lent as sessions), ``exchange``
+  (one v3 request's sender, reader and cleanup) and ``engine`` (many requests);
+- ``recognition``: ``client`` (one utterance) and ``engine``;
+- ``cloning``: ``client`` (two HTTPS calls on a caller's web session) and
+  ``recording`` (what the service would refuse, checked before upload).
+
+This module is the facade the integration imports from.
 """
 
-from .bidirection import RESOURCE_IDS, resource_id_for_voice
-from .client import V1Client
-from .cloning import (
+from .cloning.client import (
     CloneLanguage,
     CloneRecording,
     CloneRecordingError,
@@ -29,8 +36,17 @@ from .cloning import (
     VoiceSlot,
     VoiceStatus,
 )
-from .engine import EngineConfig, SynthesisEngine
-from .errors import (
+from .recognition.client import (
+    DEFAULT_RECOGNITION_RESOURCE_ID,
+    RECOGNITION_RESOURCE_IDS,
+    RecognitionSettings,
+    Transcript,
+)
+from .recognition.engine import RecognitionConfig, RecognitionEngine
+from .synthesis.bidirection import resource_id_for_voice
+from .synthesis.engine import EngineConfig, SynthesisEngine
+from .synthesis.v1 import V1Client
+from .wire.errors import (
     AudioSourceError,
     AudioTooLongError,
     AuthenticationError,
@@ -56,8 +72,9 @@ from .errors import (
     VolcengineError,
     VolcengineTimeoutError,
 )
-from .models import (
+from .wire.models import (
     DEFAULT_CLUSTER,
+    RESOURCE_IDS,
     ApiKeyCredentials,
     AudioEncoding,
     Credentials,
@@ -65,14 +82,7 @@ from .models import (
     SynthesisRequest,
     VoiceSettings,
 )
-from .recognition import (
-    DEFAULT_RECOGNITION_RESOURCE_ID,
-    RECOGNITION_RESOURCE_IDS,
-    RecognitionSettings,
-    Transcript,
-)
-from .recognition_engine import RecognitionConfig, RecognitionEngine
-from .transport import DEFAULT_ENDPOINT
+from .wire.transport import DEFAULT_ENDPOINT
 
 __all__ = [
     "DEFAULT_CLUSTER",

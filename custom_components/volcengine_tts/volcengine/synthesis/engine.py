@@ -20,9 +20,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callab
 from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
-from .bidirection import V3_BIDIRECTION_PATH, BidirectionalConnection, resource_id_for_voice
-from .client import V1Client, v1_credentials
-from .errors import (
+from ..wire.errors import (
     MessageTooLongError,
     NothingToSpeakError,
     ProtocolError,
@@ -33,15 +31,9 @@ from .errors import (
     VolcengineError,
     redact,
 )
-from .exchange import V3Exchange
-from .markup import stream_without_markup, strip_markup_gradually
-from .models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, ServiceCredentials, VoiceSettings
-from .pool import ConnectionPool
-from .replay import TextReplay
-from .slots import RequestSlots
-from .ssml import MAX_SSML_CHARS, collect, is_ssml, sniff_ssml
-from .text import is_speakable, pack_gradually, split_text_gradually, stream_sentences
-from .transport import (
+from ..wire.models import DEFAULT_CLUSTER, MAX_TEXT_BYTES, ServiceCredentials, VoiceSettings
+from ..wire.slots import RequestSlots
+from ..wire.transport import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_ENDPOINT,
     DEFAULT_RECEIVE_TIMEOUT,
@@ -49,7 +41,15 @@ from .transport import (
     build_url,
     tls_context_for,
 )
+from .bidirection import V3_BIDIRECTION_PATH, BidirectionalConnection, resource_id_for_voice
+from .exchange import V3Exchange
+from .markup import stream_without_markup, strip_markup_gradually
+from .pool import ConnectionPool
+from .replay import TextReplay
+from .ssml import MAX_SSML_CHARS, collect, is_ssml, sniff_ssml
+from .text import is_speakable, pack_gradually, split_text_gradually, stream_sentences
 from .unidirectional import UnidirectionalConnection
+from .v1 import V1Client, v1_credentials
 from .warmth import REOPEN_DELAY
 
 _LOGGER = logging.getLogger(__name__)

@@ -30,8 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
-from .bidirection import SEED_ICL_1, SEED_ICL_2
-from .errors import (
+from ..wire.errors import (
     AuthenticationError,
     InvalidEndpointError,
     InvalidInputError,
@@ -46,8 +45,8 @@ from .errors import (
     json_object,
     redact,
 )
-from .models import ServiceCredentials, auth_headers
-from .transport import DEFAULT_ENDPOINT, LOG_ID_HEADER, is_loopback, verified_ssl_context
+from ..wire.models import SEED_ICL_1, SEED_ICL_2, ServiceCredentials, auth_headers
+from ..wire.transport import DEFAULT_ENDPOINT, LOG_ID_HEADER, is_loopback, verified_ssl_context
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mappin
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .errors import (
+from ..wire.errors import (
     AudioSourceError,
     AudioTooLongError,
     InvalidInputError,
@@ -35,15 +35,15 @@ from .errors import (
     VolcengineTimeoutError,
     json_object,
 )
-from .frames import (
+from ..wire.frames import (
     MessageType,
     Serialization,
     ServerResponseFrame,
     encode_sequenced_request,
 )
-from .models import ServiceCredentials, auth_headers
-from .tasks import stop
-from .transport import (
+from ..wire.models import ServiceCredentials, auth_headers
+from ..wire.tasks import stop
+from ..wire.transport import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_ENDPOINT,
     DEFAULT_RECEIVE_TIMEOUT,

@@ -29,8 +29,7 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Any, NoReturn
 
-from .bidirection import BidirectionalConnection, BidirectionalSession
-from .errors import (
+from ..wire.errors import (
     PermissionDeniedError,
     QueueFullError,
     QueueTimeoutError,
@@ -38,8 +37,9 @@ from .errors import (
     VolcengineConnectionError,
     VolcengineError,
 )
-from .models import VoiceSettings
-from .tasks import stop
+from ..wire.models import VoiceSettings
+from ..wire.tasks import stop
+from .bidirection import BidirectionalConnection, BidirectionalSession
 from .warmth import REOPEN_DELAY, IdleConnection, PoolWarmth, unwatch
 
 _LOGGER = logging.getLogger(__name__)

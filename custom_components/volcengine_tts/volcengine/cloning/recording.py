@@ -15,8 +15,8 @@ from typing import Final
 
 import av
 
-from .cloning import MAX_RECORDING_BYTES, RecordingFormat
-from .errors import InvalidInputError
+from ..wire.errors import InvalidInputError
+from .client import MAX_RECORDING_BYTES, RecordingFormat
 
 MIN_RECORDING_SECONDS: Final = 3.0
 """*Uncertain*: no documented minimum; shorter recordings cannot carry a voice."""

@@ -16,11 +16,11 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Final, Literal
 
-from .errors import (
+from ..wire.errors import (
     InvalidInputError,
     UnsupportedCredentialsError,
 )
-from .frames import (
+from ..wire.frames import (
     AckFrame,
     AudioFrame,
     Compression,
@@ -28,7 +28,7 @@ from .frames import (
     ServerResponseFrame,
     encode_full_client_request,
 )
-from .models import (
+from ..wire.models import (
     DEFAULT_CLUSTER,
     MAX_TEXT_BYTES,
     AudioEncoding,
@@ -36,7 +36,7 @@ from .models import (
     ServiceCredentials,
     SynthesisRequest,
 )
-from .transport import (
+from ..wire.transport import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_ENDPOINT,
     DEFAULT_RECEIVE_TIMEOUT,

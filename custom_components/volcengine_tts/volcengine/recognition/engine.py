@@ -20,17 +20,17 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .errors import VolcengineError, redact
-from .models import ServiceCredentials
-from .recognition import (
+from ..wire.errors import VolcengineError, redact
+from ..wire.models import ServiceCredentials
+from ..wire.slots import RequestSlots
+from ..wire.transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_ENDPOINT, DEFAULT_RECEIVE_TIMEOUT
+from .client import (
     DEFAULT_MAX_AUDIO_SECONDS,
     DEFAULT_RECOGNITION_RESOURCE_ID,
     RecognitionClient,
     RecognitionSettings,
     Transcript,
 )
-from .slots import RequestSlots
-from .transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_ENDPOINT, DEFAULT_RECEIVE_TIMEOUT
 
 _LOGGER = logging.getLogger(__name__)
 

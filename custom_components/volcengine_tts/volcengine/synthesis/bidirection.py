@@ -21,22 +21,25 @@ import uuid
 from collections.abc import AsyncGenerator, Callable
 from typing import Any, Final, Unpack
 
-from .errors import (
+from ..wire.errors import (
     ProtocolError,
     VolcengineConnectionError,
     VolcengineError,
     error_from_server,
 )
-from .frames import Event, EventFrame, encode_event
-from .models import (
+from ..wire.frames import Event, EventFrame, encode_event
+from ..wire.models import (
     APP_KEY_HEADER,
+    SEED_ICL_1,
+    SEED_TTS_1,
+    SEED_TTS_2,
     AudioEncoding,
     ServiceCredentials,
     VoiceSettings,
     auth_headers,
 )
+from ..wire.transport import Connection, SocketOptions, decode_message, open_service_socket
 from .text import ends_sentence
-from .transport import Connection, SocketOptions, decode_message, open_service_socket
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,25 +55,6 @@ is true, which lets it go below 64k (v3 pages: "bit_rate默认设置范围为64k
 disable_default_bit_rate为true后可以设置到64k以下")."""
 MAX_DEFAULT_BITRATE_KBPS: Final = 160
 """The top of that range: documented as the default ceiling, and nothing lifts it."""
-
-SEED_TTS_1: Final = "seed-tts-1.0"
-SEED_TTS_1_CONCURRENT: Final = "seed-tts-1.0-concurr"
-SEED_TTS_2: Final = "seed-tts-2.0"
-SEED_ICL_1: Final = "seed-icl-1.0"
-SEED_ICL_1_CONCURRENT: Final = "seed-icl-1.0-concurr"
-SEED_ICL_2: Final = "seed-icl-2.0"
-LEGACY_TTS_CHARACTERS: Final = "volc.service_type.10029"
-LEGACY_TTS_CONCURRENT: Final = "volc.service_type.10048"
-RESOURCE_IDS: Final = (
-    SEED_TTS_2,
-    SEED_TTS_1,
-    SEED_TTS_1_CONCURRENT,
-    SEED_ICL_1,
-    SEED_ICL_1_CONCURRENT,
-    SEED_ICL_2,
-    LEGACY_TTS_CHARACTERS,
-    LEGACY_TTS_CONCURRENT,
-)
 
 
 def resource_id_for_voice(voice: str) -> str:

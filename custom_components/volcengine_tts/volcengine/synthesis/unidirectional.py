@@ -16,11 +16,11 @@ import logging
 from collections.abc import AsyncGenerator
 from typing import Any, Final, Unpack
 
+from ..wire.errors import ProtocolError, VolcengineError, error_from_server
+from ..wire.frames import Compression, Event, EventFrame, encode_full_client_request
+from ..wire.models import ServiceCredentials, SynthesisRequest
+from ..wire.transport import Connection, SocketOptions, decode_message, open_service_socket
 from .bidirection import STATUS_OK, USAGE_TEXT_WORDS, req_params, synthesis_headers
-from .errors import ProtocolError, VolcengineError, error_from_server
-from .frames import Compression, Event, EventFrame, encode_full_client_request
-from .models import ServiceCredentials, SynthesisRequest
-from .transport import Connection, SocketOptions, decode_message, open_service_socket
 
 _LOGGER = logging.getLogger(__name__)
 

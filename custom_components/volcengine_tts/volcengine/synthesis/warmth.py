@@ -30,11 +30,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from .errors import VolcengineError
+from ..wire.errors import VolcengineError
 
 if TYPE_CHECKING:
+    from ..wire.models import VoiceSettings
     from .bidirection import BidirectionalConnection, BidirectionalSession
-    from .models import VoiceSettings
     from .pool import ConnectionFactory, PoolStatistics
 
 _LOGGER = logging.getLogger(__name__)

@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, Coroutine
 
+from ..wire.errors import VolcengineError
+from ..wire.tasks import stop
 from .bidirection import BidirectionalSession, SessionState
-from .errors import VolcengineError
-from .tasks import stop
 
 
 class V3Exchange:

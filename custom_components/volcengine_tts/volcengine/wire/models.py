@@ -11,6 +11,27 @@ DEFAULT_SAMPLE_RATE: Final = 24000
 MAX_TEXT_BYTES: Final = 1024
 """v1 refuses texts longer than 1024 UTF-8 bytes (error 3010)."""
 
+# v3 resource ids (X-Api-Resource-Id): a voice works only with its own generation's,
+# and a cloned voice with the clone resources.
+SEED_TTS_1: Final = "seed-tts-1.0"
+SEED_TTS_1_CONCURRENT: Final = "seed-tts-1.0-concurr"
+SEED_TTS_2: Final = "seed-tts-2.0"
+SEED_ICL_1: Final = "seed-icl-1.0"
+SEED_ICL_1_CONCURRENT: Final = "seed-icl-1.0-concurr"
+SEED_ICL_2: Final = "seed-icl-2.0"
+LEGACY_TTS_CHARACTERS: Final = "volc.service_type.10029"
+LEGACY_TTS_CONCURRENT: Final = "volc.service_type.10048"
+RESOURCE_IDS: Final = (
+    SEED_TTS_2,
+    SEED_TTS_1,
+    SEED_TTS_1_CONCURRENT,
+    SEED_ICL_1,
+    SEED_ICL_1_CONCURRENT,
+    SEED_ICL_2,
+    LEGACY_TTS_CHARACTERS,
+    LEGACY_TTS_CONCURRENT,
+)
+
 
 class AudioEncoding(StrEnum):
     """Audio formats Volcengine can produce."""

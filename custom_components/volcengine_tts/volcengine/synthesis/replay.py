@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator
 
-from .errors import TextSourceCancelledError
-from .tasks import stop
+from ..wire.errors import TextSourceCancelledError
+from ..wire.tasks import stop
 
 
 class TextReplay:

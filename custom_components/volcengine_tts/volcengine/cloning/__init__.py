@@ -1,0 +1,1 @@
+"""Voice cloning: the V3 cloning API over HTTPS, and the checks of a recording."""

@@ -1,0 +1,1 @@
+"""Speech recognition: one utterance over sauc, and the engine of many."""
