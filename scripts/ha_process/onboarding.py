@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
 import aiohttp
 
 from .common import REQUEST_TIMEOUT, HomeAssistantError, json_object, response_json
 
-if TYPE_CHECKING:
-    from .client import HomeAssistantClient
+
+class CommandSender(Protocol):
+    """What onboarding needs of a logged-in client: its websocket commands."""
+
+    async def command(self, message_type: str, **fields: object) -> object:
+        """Send one websocket command and return its result."""
+        ...
+
 
 USERNAME: Final = "demo"
 PASSWORD: Final = "demo-password"  # noqa: S105 - a throw-away local instance's owner
@@ -68,7 +74,7 @@ async def create_owner(url: str, *, language: str = "en") -> str:
     return str(token)
 
 
-async def keep_http_settings(client: HomeAssistantClient) -> None:
+async def keep_http_settings(client: CommandSender) -> None:
     """Confirm the throw-away HTTP settings, where Home Assistant asks for it.
 
     Since 2026.10 Home Assistant moves ``http:`` from YAML into its storage as

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from functools import partial
 from typing import Any, NoReturn
 
@@ -40,38 +40,22 @@ from ..wire.errors import (
 from ..wire.models import VoiceSettings
 from ..wire.tasks import stop
 from .bidirection import BidirectionalConnection, BidirectionalSession
-from .warmth import REOPEN_DELAY, IdleConnection, PoolWarmth, unwatch
+from .warmth import (
+    REOPEN_DELAY,
+    ConnectionFactory,
+    IdleConnection,
+    PoolStatistics,
+    PoolWarmth,
+    unwatch,
+)
 
 _LOGGER = logging.getLogger(__name__)
-
-type ConnectionFactory = Callable[[str], Awaitable[BidirectionalConnection]]
 
 
 class PoolClosedError(VolcengineConnectionError):
     """The engine was closed (the entry unloads) while the request waited or started."""
 
     retryable = False
-
-
-@dataclass(slots=True)
-class PoolStatistics:
-    """Counters for diagnostics and benchmarks."""
-
-    opened: int = 0
-    reused: int = 0
-    closed_idle: int = 0
-    discarded: int = 0
-    warm_sessions_used: int = 0
-    waited: int = 0
-    rejected: int = 0
-    prewarmed: int = 0
-    """Connections opened and parked warm ahead of a request (``prewarm``)."""
-    closed_by_service: int = 0
-    """Idle connections the service closed before our idle window ended."""
-    restored: int = 0
-    """Of those, reopened and parked warm for the rest of the window."""
-    warm_up_failures: int = 0
-    """Background warm-ups (either kind) that failed and were given up."""
 
 
 class ConnectionPool(PoolWarmth):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -35,7 +35,6 @@ from ..wire.errors import VolcengineError
 if TYPE_CHECKING:
     from ..wire.models import VoiceSettings
     from .bidirection import BidirectionalConnection, BidirectionalSession
-    from .pool import ConnectionFactory, PoolStatistics
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,6 +45,31 @@ concurrency (a reopening refused for it is not retried)."""
 RESTORE_MIN_WINDOW: Final = 1.0
 """Seconds of our idle window that must be left for a closed connection to be
 worth reopening: a connection opened only to be closed again helps nobody."""
+
+
+type ConnectionFactory = Callable[[str], Awaitable[BidirectionalConnection]]
+"""Opens and starts a v3 connection for a resource id."""
+
+
+@dataclass(slots=True)
+class PoolStatistics:
+    """Counters for diagnostics and benchmarks."""
+
+    opened: int = 0
+    reused: int = 0
+    closed_idle: int = 0
+    discarded: int = 0
+    warm_sessions_used: int = 0
+    waited: int = 0
+    rejected: int = 0
+    prewarmed: int = 0
+    """Connections opened and parked warm ahead of a request (``prewarm``)."""
+    closed_by_service: int = 0
+    """Idle connections the service closed before our idle window ended."""
+    restored: int = 0
+    """Of those, reopened and parked warm for the rest of the window."""
+    warm_up_failures: int = 0
+    """Background warm-ups (either kind) that failed and were given up."""
 
 
 @dataclass(slots=True)
