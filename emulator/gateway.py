@@ -15,14 +15,18 @@ import logging
 import ssl
 from typing import Final
 
+from .relay import Relay
+
 _LOGGER = logging.getLogger(__name__)
 _READ_BYTES: Final = 65536
 _REQUEST_LINE_TIMEOUT: Final = 10.0
 _MAX_REQUEST_LINE: Final = 8192
 
 
-class Gateway:
+class Gateway(Relay):
     """Route each connection to ``http_port`` (``POST``) or ``websocket_port`` (the rest)."""
+
+    name = "gateway"
 
     def __init__(
         self,
@@ -32,38 +36,15 @@ class Gateway:
         http_port: int,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        self._host = host
+        super().__init__(host)
         self._targets = {True: http_port, False: websocket_port}
         self._ssl = ssl_context
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._writers: set[asyncio.StreamWriter] = set()
-
-    @property
-    def port(self) -> int:
-        """The one port clients connect to (known once started)."""
-        if self._server is None:
-            raise RuntimeError("the gateway is not running")
-        return int(self._server.sockets[0].getsockname()[1])
 
     async def start(self) -> None:
         """Start listening."""
         self._server = await asyncio.start_server(
             self._accept, self._host, 0, ssl=self._ssl, limit=_MAX_REQUEST_LINE
         )
-
-    async def stop(self) -> None:
-        """Stop listening and cut every routed connection."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.close()
-        for writer in list(self._writers):
-            writer.transport.abort()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await server.wait_closed()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -76,19 +57,10 @@ class Gateway:
             writer.transport.abort()
             return
         upstream_writer.write(request_line)
-        self._writers |= {writer, upstream_writer}
-        tasks = [
-            asyncio.create_task(_pipe(reader, upstream_writer)),
-            asyncio.create_task(_pipe(upstream_reader, writer)),
-        ]
-        self._tasks.update(tasks)
-        try:
-            await asyncio.gather(*tasks, return_exceptions=True)
-        finally:
-            self._tasks.difference_update(tasks)
-            for each in (writer, upstream_writer):
-                self._writers.discard(each)
-                each.transport.abort()
+        await self._join(
+            (writer, upstream_writer),
+            [_pipe(reader, upstream_writer), _pipe(upstream_reader, writer)],
+        )
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

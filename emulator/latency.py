@@ -14,6 +14,8 @@ import logging
 from types import TracebackType
 from typing import Final, Self
 
+from .relay import Relay
+
 _LOGGER = logging.getLogger(__name__)
 _READ_BYTES: Final = 65536
 _HALF: Final = 0.5
@@ -30,7 +32,7 @@ class _Reset:
 type _Item = bytes | _EndOfStream | _Reset
 
 
-class LatencyProxy:
+class LatencyProxy(Relay):
     """Forward ``host:port`` to ``target_host:target_port`` with ``rtt`` seconds per round trip.
 
     Use as ``async with LatencyProxy(host, port, rtt=0.04) as proxy:``, then connect to
@@ -38,6 +40,8 @@ class LatencyProxy:
     delivers each one when due, so a slow chunk never holds back the next beyond the
     emulated delay.
     """
+
+    name = "latency proxy"
 
     def __init__(
         self,
@@ -50,13 +54,10 @@ class LatencyProxy:
     ) -> None:
         if rtt < 0:
             raise ValueError("rtt must not be negative")
+        super().__init__(host)
         self._target = (target_host, target_port)
         self._rtt = rtt
-        self._host = host
         self._port = port
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._writers: set[asyncio.StreamWriter] = set()
         self.connections = 0
         """How many client connections the proxy has accepted."""
 
@@ -64,13 +65,6 @@ class LatencyProxy:
     def rtt(self) -> float:
         """The emulated round-trip time in seconds."""
         return self._rtt
-
-    @property
-    def port(self) -> int:
-        """The port clients connect to (known once started)."""
-        if self._server is None:
-            raise RuntimeError("the latency proxy is not running")
-        return int(self._server.sockets[0].getsockname()[1])
 
     def url_for(self, scheme: str) -> str:
         """Build the base URL for ``scheme`` (``ws``, ``wss`` …) pointing at the proxy."""
@@ -94,19 +88,6 @@ class LatencyProxy:
             raise RuntimeError("the latency proxy is already running")
         self._server = await asyncio.start_server(self._accept, self._host, self._port)
 
-    async def stop(self) -> None:
-        """Stop listening and cut every proxied connection."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.close()
-        for writer in list(self._writers):
-            writer.transport.abort()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await server.wait_closed()
-
     async def _accept(
         self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
     ) -> None:
@@ -119,27 +100,21 @@ class LatencyProxy:
             _LOGGER.debug("latency proxy cannot reach its target: %s", err)
             client_writer.transport.abort()
             return
-        self._writers |= {client_writer, server_writer}
         half = self._rtt * _HALF
         # The handshake round trip the local accept skipped: nothing reaches the server
         # before one RTT has passed, plus the usual half RTT of the trip itself.
         upstream_open_at = accepted_at + self._rtt + half
         upstream: asyncio.Queue[tuple[float, _Item]] = asyncio.Queue()
         downstream: asyncio.Queue[tuple[float, _Item]] = asyncio.Queue()
-        tasks = [
-            asyncio.create_task(self._read(client_reader, upstream, half, upstream_open_at)),
-            asyncio.create_task(self._deliver(upstream, server_writer)),
-            asyncio.create_task(self._read(server_reader, downstream, half, 0.0)),
-            asyncio.create_task(self._deliver(downstream, client_writer)),
-        ]
-        self._tasks.update(tasks)
-        try:
-            await asyncio.gather(*tasks, return_exceptions=True)
-        finally:
-            self._tasks.difference_update(tasks)
-            for writer in (client_writer, server_writer):
-                self._writers.discard(writer)
-                writer.transport.abort()
+        await self._join(
+            (client_writer, server_writer),
+            [
+                self._read(client_reader, upstream, half, upstream_open_at),
+                self._deliver(upstream, server_writer),
+                self._read(server_reader, downstream, half, 0.0),
+                self._deliver(downstream, client_writer),
+            ],
+        )
 
     @staticmethod
     async def _read(
