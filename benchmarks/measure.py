@@ -6,6 +6,7 @@ measures, not how a stopwatch works.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import ssl
@@ -167,3 +168,15 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
     except TimeoutError:
         process.kill()
         await process.wait()
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type for counts: percentiles need samples, medians need one."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}")
+        return value
+
+    return parse

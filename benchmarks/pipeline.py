@@ -42,7 +42,7 @@ from homeassistant.components import tts
 from homeassistant.const import __version__ as HA_VERSION  # noqa: N812
 
 from .assist import AssistHome, Reply, assist_home
-from .measure import Summary, emulator_process, ms
+from .measure import Summary, at_least, emulator_process, ms
 
 DEFAULT_JSON: Final = Path("benchmarks/results/pipeline.json")
 REPLY: Final = "好的，客厅的灯已打开。"
@@ -274,18 +274,6 @@ async def _ask(home: AssistHome, profile: Profile) -> Reply:
     return await home.ask(profile.options or None)
 
 
-def _at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse type for counts."""
-
-    def parse(text: str) -> int:
-        value = int(text)
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}")
-        return value
-
-    return parse
-
-
 def _parse_args(argv: Sequence[str] | None) -> Options:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.pipeline", description=__doc__.splitlines()[0]
@@ -300,15 +288,15 @@ def _parse_args(argv: Sequence[str] | None) -> Options:
         default=0.33,
         help="service's audio pace (1 = real time, 0.33 = three times faster, 0 = at once)",
     )
-    parser.add_argument("--runs", type=_at_least(1), default=5, help="warm pipeline runs a profile")
+    parser.add_argument("--runs", type=at_least(1), default=5, help="warm pipeline runs a profile")
     parser.add_argument(
         "--quiet", type=float, default=40.0, help="seconds with nothing said before a run"
     )
     parser.add_argument(
-        "--quiet-runs", type=_at_least(0), default=2, help="runs after quiet, a profile"
+        "--quiet-runs", type=at_least(0), default=2, help="runs after quiet, a profile"
     )
     parser.add_argument(
-        "--requests", type=_at_least(1), default=10, help="TTS-only requests a profile"
+        "--requests", type=at_least(1), default=10, help="TTS-only requests a profile"
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write results")
     args = parser.parse_args(argv)

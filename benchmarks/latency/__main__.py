@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
@@ -19,7 +19,7 @@ from emulator import (
     EmulatorConfig,
 )
 
-from ..measure import Endpoint
+from ..measure import Endpoint, at_least
 from .common import Options
 from .concurrency import concurrent_burst
 from .cpu import client_cpu
@@ -56,18 +56,6 @@ def _progress(step: str) -> None:
     print(f"… {step}", file=sys.stderr, flush=True)
 
 
-def _at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse type for counts: percentiles need samples, medians need one."""
-
-    def parse(text: str) -> int:
-        value = int(text)
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}")
-        return value
-
-    return parse
-
-
 def _parse_args(argv: Sequence[str] | None) -> Options:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.latency", description=__doc__.splitlines()[0]
@@ -77,13 +65,13 @@ def _parse_args(argv: Sequence[str] | None) -> Options:
         "--first-chunk", type=float, default=0.15, help="server's delay before audio, s"
     )
     parser.add_argument(
-        "--requests", type=_at_least(2), default=30, help="requests per one-sentence path"
+        "--requests", type=at_least(2), default=30, help="requests per one-sentence path"
     )
     parser.add_argument(
-        "--streaming-runs", type=_at_least(1), default=10, help="Assist replies to time"
+        "--streaming-runs", type=at_least(1), default=10, help="Assist replies to time"
     )
     parser.add_argument(
-        "--cpu-requests", type=_at_least(1), default=15, help="requests in the CPU run"
+        "--cpu-requests", type=at_least(1), default=15, help="requests in the CPU run"
     )
     parser.add_argument(
         "--cpu-real-time-factor",
