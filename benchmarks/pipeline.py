@@ -46,6 +46,7 @@ from .measure import Summary, at_least, emulator_process, ms
 
 DEFAULT_JSON: Final = Path("benchmarks/results/pipeline.json")
 REPLY: Final = "好的，客厅的灯已打开。"
+ORDERS: Final = ("round-robin", "blocks")
 """What the TTS table speaks: a reply of the length Assist usually gives."""
 _PREFERRED_BITRATE: Final = "preferred_bitrate"
 """``tts.ATTR_PREFERRED_BITRATE`` (Home Assistant 2026.11 and later)."""
@@ -100,6 +101,9 @@ class Options:
     quiet: float
     quiet_runs: int
     requests: int
+    order: str
+    """``round-robin``: profiles take turns, a home with every kind of satellite;
+    ``blocks``: one profile's runs in a row, a home with that satellite alone."""
     json_path: Path
 
 
@@ -158,7 +162,7 @@ class Report:
             f"real time (0: at once), TLS on (floor: first chunk + 1 RTT = "
             f"{ms(options.first_chunk + options.rtt):.0f} ms). Warm: {options.runs} runs a "
             f"profile; after quiet: {options.quiet_runs} runs a profile, each after "
-            f"{options.quiet:.0f} s with nothing said."
+            f"{options.quiet:.0f} s with nothing said. Order: {options.order}."
         )
 
     def pipeline_table(self) -> str:
@@ -223,6 +227,7 @@ class Report:
             "first_chunk_ms": ms(options.first_chunk),
             "real_time_factor": options.real_time_factor,
             "quiet_s": options.quiet,
+            "order": options.order,
             "profiles": {result.profile.name: result.as_json() for result in self.results},
         }
 
@@ -249,25 +254,30 @@ async def run(options: Options, progress: Callable[[str], None]) -> Report:
         await home.ask(None)
         await home.speak(REPLY, {})
         # Round-robin over the profiles, so a slow moment of the machine does not
-        # land on one profile alone.
-        for _ in range(options.requests):
-            for result in supported:
-                seconds, _size, ffmpeg = await home.speak(REPLY, result.profile.options)
-                result.speak.append(seconds)
-                result.speak_ffmpeg += ffmpeg
+        # land on one profile alone; each request then follows another format,
+        # whose warm session it cannot use. In blocks, a profile follows itself.
+        for result, _ in _turns(supported, options.requests, options.order):
+            seconds, _size, ffmpeg = await home.speak(REPLY, result.profile.options)
+            result.speak.append(seconds)
+            result.speak_ffmpeg += ffmpeg
         progress(f"TTS table done; {options.runs} warm pipeline runs a profile")
-        for _ in range(options.runs):
-            for result in supported:
-                result.warm.append(await _ask(home, result.profile))
-        for round_number in range(options.quiet_runs):
-            for result in supported:
-                progress(
-                    f"quiet {options.quiet:.0f} s, then {result.profile.name} "
-                    f"(round {round_number + 1} of {options.quiet_runs})"
-                )
-                await asyncio.sleep(options.quiet)
-                result.after_quiet.append(await _ask(home, result.profile))
+        for result, _ in _turns(supported, options.runs, options.order):
+            result.warm.append(await _ask(home, result.profile))
+        for result, round_number in _turns(supported, options.quiet_runs, options.order):
+            progress(
+                f"quiet {options.quiet:.0f} s, then {result.profile.name} "
+                f"(round {round_number + 1} of {options.quiet_runs})"
+            )
+            await asyncio.sleep(options.quiet)
+            result.after_quiet.append(await _ask(home, result.profile))
     return Report(options, results)
+
+
+def _turns(results: list[ProfileResult], count: int, order: str) -> list[tuple[ProfileResult, int]]:
+    """Each result ``count`` times, with the index of the round, in the order asked."""
+    if order == "blocks":
+        return [(result, index) for result in results for index in range(count)]
+    return [(result, index) for index in range(count) for result in results]
 
 
 async def _ask(home: AssistHome, profile: Profile) -> Reply:
@@ -298,6 +308,13 @@ def _parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument(
         "--requests", type=at_least(1), default=10, help="TTS-only requests a profile"
     )
+    parser.add_argument(
+        "--order",
+        choices=ORDERS,
+        default="round-robin",
+        help="round-robin: the profiles take turns (each request follows another format); "
+        "blocks: each profile's runs in a row (a home with that satellite alone)",
+    )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write results")
     args = parser.parse_args(argv)
     return Options(
@@ -308,6 +325,7 @@ def _parse_args(argv: Sequence[str] | None) -> Options:
         quiet=args.quiet,
         quiet_runs=args.quiet_runs,
         requests=args.requests,
+        order=args.order,
         json_path=args.json,
     )
 
