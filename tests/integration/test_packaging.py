@@ -16,7 +16,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from custom_components.volcengine_tts import errors as ha_errors
-from custom_components.volcengine_tts.volcengine import errors as client_errors
+from custom_components.volcengine_tts.volcengine.wire import errors as client_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 INTEGRATION = ROOT / "custom_components" / "volcengine_tts"
