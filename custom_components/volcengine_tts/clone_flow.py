@@ -164,6 +164,7 @@ class VoiceCloneFlow(ConfigSubentryFlow):
         """Take the recording, check it, upload it and start training."""
         errors: dict[str, str] = {}
         if user_input is not None:
+            self._problem = ""  # the service's reason shown is this attempt's, not the last one's
             recording = await self._async_checked(str(user_input[CONF_RECORDING]), errors)
             if recording is not None:
                 language = LANGUAGES.get(str(user_input.get(CONF_LANGUAGE)), CloneLanguage.CHINESE)

@@ -168,6 +168,7 @@ async def test_documented_errors_are_explained_and_another_recording_may_follow(
     result = await send_recording(hass, hass_client, await start(hass, setup_entry))
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": error}
+    assert str(code) in result["description_placeholders"]["details"]  # shown under the form
     assert not uploads_left()
     result = await send_recording(hass, hass_client, result)  # the fault fired once
     assert result["step_id"] == "confirm"
@@ -382,6 +383,7 @@ async def test_an_upload_used_once_cannot_be_sent_again(
         result["flow_id"], {"recording": file_id, "language": "zh"}
     )
     assert result["errors"] == {"recording": "recording_missing"}
+    assert result["description_placeholders"]["details"] == ""  # not the last attempt's reason
 
 
 async def test_a_name_is_required(hass: HomeAssistant, setup_entry: MockConfigEntry) -> None:
