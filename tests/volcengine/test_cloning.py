@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import logging
 import ssl
 import uuid
@@ -340,6 +341,11 @@ def test_unverified_tls_is_refused(session: aiohttp.ClientSession) -> None:
         ("wss://proxy.example:8443/", "https://proxy.example:8443"),
         ("ws://127.0.0.1:8080", "http://127.0.0.1:8080"),
         ("http://localhost:9", "http://localhost:9"),
+        ("openspeech.bytedance.com", "https://openspeech.bytedance.com"),
+        (
+            "wss://openspeech.bytedance.com/api/v3/tts/bidirection",
+            "https://openspeech.bytedance.com",
+        ),
     ],
 )
 def test_the_http_base_follows_the_synthesis_endpoint(endpoint: str, base: str) -> None:
@@ -359,8 +365,15 @@ async def crafted() -> AsyncIterator[dict[str, Any]]:
     """A server answering every POST with ``reply['status']`` and ``reply['body']``."""
     reply: dict[str, Any] = {"status": 200, "body": b"{}"}
 
-    async def answer(request: web.Request) -> web.Response:
-        return web.Response(status=reply["status"], body=reply["body"])
+    async def answer(request: web.Request) -> web.StreamResponse:
+        if "pieces" not in reply:
+            return web.Response(status=reply["status"], body=reply["body"])
+        response = web.StreamResponse(status=reply["status"])
+        await response.prepare(request)
+        for piece in reply["pieces"]:  # each written and flushed on its own
+            await response.write(piece)
+        await response.write_eof()
+        return response
 
     app = web.Application()
     app.router.add_post("/{path:.*}", answer)
@@ -389,6 +402,25 @@ async def test_refusals_without_a_code_are_classified_by_http_status(
     with pytest.raises(error_class) as caught:
         await VoiceCloneClient(APP, session, endpoint=crafted["url"]).get_voice(SLOT)
     assert caught.value.code == status
+
+
+async def test_an_answer_in_many_pieces_is_read_whole(
+    session: aiohttp.ClientSession, crafted: dict[str, Any]
+) -> None:
+    """A long sample link arrives over several reads; the answer is parsed whole."""
+    link = "https://example.com/demo.wav?" + "x" * 200_000
+    body = json.dumps({"code": 20000000, "status": 2, "demo_audio": link}).encode()
+    crafted["pieces"] = [body[start : start + 1000] for start in range(0, len(body), 1000)]
+    status = await VoiceCloneClient(APP, session, endpoint=crafted["url"]).get_voice(SLOT)
+    assert status.status is TrainingStatus.SUCCESS
+
+
+async def test_an_answer_past_the_cap_breaks_the_protocol(
+    session: aiohttp.ClientSession, crafted: dict[str, Any]
+) -> None:
+    crafted["body"] = b'{"status": 2, "demo_audio": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    with pytest.raises(ProtocolError):
+        await VoiceCloneClient(APP, session, endpoint=crafted["url"]).get_voice(SLOT)
 
 
 @pytest.mark.parametrize("body", [b"not json", b'{"status": 99}'])

@@ -26,13 +26,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any, Final
-from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
 from ..wire.errors import (
     AuthenticationError,
-    InvalidEndpointError,
     InvalidInputError,
     ProtocolError,
     RateLimitError,
@@ -46,7 +44,12 @@ from ..wire.errors import (
     redact,
 )
 from ..wire.models import SEED_ICL_1, SEED_ICL_2, ServiceCredentials, auth_headers
-from ..wire.transport import DEFAULT_ENDPOINT, LOG_ID_HEADER, is_loopback, verified_ssl_context
+from ..wire.transport import (
+    DEFAULT_ENDPOINT,
+    LOG_ID_HEADER,
+    service_address,
+    verified_ssl_context,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -342,22 +345,19 @@ def _integer(value: object) -> int | None:
 def http_base_url(endpoint: str = DEFAULT_ENDPOINT) -> str:
     """Derive the HTTPS base of the cloning API from the synthesis endpoint.
 
-    The service serves both from one host. ``ws://`` and ``http://`` are allowed
-    for a loopback host only (the local emulator), exactly as for websockets.
+    The service serves both from one host. The endpoint is read as every client
+    reads it (:func:`.transport.service_address`: a bare host, ``wss://host`` or
+    a full API URL); ``ws://`` and ``http://`` only for a loopback host (the
+    local emulator), exactly as for websockets.
     """
-    parts = urlsplit(endpoint.strip())
-    if parts.username or parts.password:
-        raise InvalidEndpointError("The endpoint must not contain credentials")
-    host = parts.hostname
-    if not host:
-        raise InvalidEndpointError(f"The endpoint {endpoint!r} has no host")
-    schemes = {"wss": "https", "https": "https", "ws": "http", "http": "http"}
-    scheme = schemes.get(parts.scheme)
-    if scheme is None:
-        raise InvalidEndpointError(f"The endpoint must start with wss://, not {parts.scheme!r}")
-    if scheme == "http" and not is_loopback(host):
-        raise InvalidEndpointError("Unencrypted endpoints are only allowed on this machine")
-    return urlunsplit((scheme, parts.netloc, "", "", ""))
+    text = endpoint.strip()
+    for web, websocket in (("https://", "wss://"), ("http://", "ws://")):
+        if text.lower().startswith(web):
+            text = websocket + text[len(web) :]
+    address = service_address(text)
+    if address.startswith("wss://"):
+        return "https://" + address.removeprefix("wss://")
+    return "http://" + address.removeprefix("ws://")
 
 
 class VoiceCloneClient:
@@ -406,7 +406,7 @@ class VoiceCloneClient:
                 allow_redirects=False,
             ) as response:
                 log_id = response.headers.get(LOG_ID_HEADER)
-                raw = await response.content.read(MAX_RESPONSE_BYTES)
+                raw = await _read_capped(response.content)
                 status = response.status
         except TimeoutError as err:
             raise VolcengineTimeoutError(
@@ -455,3 +455,15 @@ def _http_error(status: int, text: str, log_id: str | None) -> VolcengineError:
         server_message=text or None,
         log_id=log_id,
     )
+
+
+async def _read_capped(content: aiohttp.StreamReader) -> bytes:
+    """Read a whole answer, however many pieces it arrives in, up to ``MAX_RESPONSE_BYTES``."""
+    body = bytearray()
+    while chunk := await content.readany():
+        body += chunk
+        if len(body) > MAX_RESPONSE_BYTES:
+            raise ProtocolError(
+                f"The cloning service's answer is longer than {MAX_RESPONSE_BYTES} bytes"
+            )
+    return bytes(body)
