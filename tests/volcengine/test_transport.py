@@ -66,6 +66,10 @@ def test_a_full_api_url_of_either_protocol_serves_every_client() -> None:
         ("wss://user:pw@openspeech.bytedance.com", "must not contain credentials"),
         ("wss://openspeech.bytedance.com/other", "bare address"),
         ("wss://openspeech.bytedance.com?x=1", "bare address"),
+        ("wss://openspeech.bytedance.com:99999", "not an address"),
+        ("wss://openspeech.bytedance.com:abc", "not an address"),
+        ("wss://@openspeech.bytedance.com", "must not contain credentials"),
+        ("wss://exa\u2100mple.com", "not an address"),
     ],
 )
 def test_refused_endpoints(endpoint: str, reason: str) -> None:

@@ -98,8 +98,12 @@ def service_address(endpoint: str) -> str:
     text = endpoint.strip()
     if "://" not in text:
         text = f"wss://{text}"
-    parts = urlsplit(text)
-    if parts.username or parts.password:
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - read to refuse a port that is not one (99999, "abc")
+    except ValueError as err:
+        raise InvalidEndpointError(f"The endpoint {endpoint!r} is not an address") from err
+    if "@" in parts.netloc:
         raise InvalidEndpointError("The endpoint must not contain credentials")
     host = parts.hostname
     if not host:
