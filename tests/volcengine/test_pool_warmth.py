@@ -393,3 +393,47 @@ async def test_a_request_during_the_delay_makes_the_reopening_needless(
     assert emulator.connections == 2
     assert _pool(engine)["idle"] == 1
     await engine.close()
+
+
+async def test_prewarm_warms_the_resource_and_road_of_the_warm_settings(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cloned preset warms its own resource; a voice only unidirectional gets nothing."""
+    cloned = VoiceSettings(voice="S_abc123XY", resource_id="seed-icl-2.0")
+    engine = _engine(emulator, warm_settings=cloned)
+    asked: list[tuple[str, VoiceSettings]] = []
+    monkeypatch.setattr(
+        engine._pool, "prewarm", lambda resource_id, settings: asked.append((resource_id, settings))
+    )
+    engine.prewarm()
+    assert asked == [("seed-icl-2.0", cloned)]
+    await engine.close()
+    unidirectional = VoiceSettings(voice="ICL_zh_female_huoponvhai_tob", bidirection=False)
+    engine = _engine(emulator, warm_settings=unidirectional)
+    engine.prewarm()
+    await engine.wait_warm()
+    assert emulator.connections == 0
+    await engine.close()
+
+
+async def test_a_connection_given_back_while_the_pool_closes_is_not_kept(
+    engine: SynthesisEngine, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """close() may run while a request's connection begins its next warm session."""
+    pool = engine._pool
+    begin = type(pool)._begin_warm_session
+    closing: list[asyncio.Task[None]] = []
+
+    async def begin_while_closing(
+        connection: BidirectionalConnection, warm: VoiceSettings
+    ) -> object:
+        closing.append(asyncio.create_task(engine.close()))
+        await asyncio.sleep(0)  # let close() start: it marks the pool closed at once
+        return await begin(connection, warm)
+
+    monkeypatch.setattr(type(pool), "_begin_warm_session", staticmethod(begin_while_closing))
+    await engine.synthesize("你好。", SETTINGS)
+    await asyncio.gather(*closing)
+    assert pool._idle == []
+    async with asyncio.timeout(5):
+        await emulator.wait_for_open_connections(DEFAULT_APP_ID, 0)

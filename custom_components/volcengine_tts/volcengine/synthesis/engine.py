@@ -297,9 +297,9 @@ class SynthesisEngine:
         open between requests there, so nothing is warmed.
         """
         warm = self.config.warm_settings
-        if self._v1 is not None or warm is None:
-            return
-        self._pool.prewarm(self.config.resource_id or resource_id_for_voice(warm.voice), warm)
+        if self._v1 is not None or warm is None or not warm.bidirection:
+            return  # a voice only the unidirectional API speaks takes no warm session
+        self._pool.prewarm(self._resource_id(warm), warm)
 
     async def wait_warm(self) -> None:
         """Wait until background warm-ups have ended: for tests and benchmarks."""

@@ -295,7 +295,7 @@ class ConnectionPool(PoolWarmth):
             raise
         finally:
             self._leased -= 1
-            if kept is not None:
+            if kept is not None and not self._closed:  # close() may have run meanwhile
                 self._park(kept)
             else:
                 self.statistics.discarded += 1
