@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import ssl
 import statistics
 import sys
@@ -16,7 +17,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 _BANNER_TIMEOUT: Final = 30.0
@@ -180,3 +181,18 @@ def at_least(minimum: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def add_service_arguments(parser: argparse.ArgumentParser) -> None:
+    """The emulated network and service every benchmark takes: ``--rtt``, ``--first-chunk``."""
+    parser.add_argument("--rtt", type=float, default=0.04, help="network round trip, s")
+    parser.add_argument(
+        "--first-chunk", type=float, default=0.15, help="service's delay before audio, s"
+    )
+
+
+def write_results(path: Path, results: Any) -> None:  # noqa: ANN401 - any JSON document
+    """Write raw numbers as JSON for whoever wants to plot them, and say where."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"Results written to {path}")

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import platform
 import sys
@@ -42,7 +41,7 @@ from homeassistant.components import tts
 from homeassistant.const import __version__ as HA_VERSION  # noqa: N812
 
 from .assist import AssistHome, Reply, assist_home
-from .measure import Summary, at_least, emulator_process, ms
+from .measure import Summary, add_service_arguments, at_least, emulator_process, ms, write_results
 
 DEFAULT_JSON: Final = Path("benchmarks/results/pipeline.json")
 REPLY: Final = "好的，客厅的灯已打开。"
@@ -288,10 +287,7 @@ def _parse_args(argv: Sequence[str] | None) -> Options:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.pipeline", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--rtt", type=float, default=0.04, help="network round trip, s")
-    parser.add_argument(
-        "--first-chunk", type=float, default=0.15, help="service's delay before audio, s"
-    )
+    add_service_arguments(parser)
     parser.add_argument(
         "--real-time-factor",
         type=float,
@@ -340,11 +336,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     report = asyncio.run(run(options, progress))
     print(report.markdown())
-    options.json_path.parent.mkdir(parents=True, exist_ok=True)
-    options.json_path.write_text(
-        json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
-    print(f"Results written to {options.json_path}")
+    write_results(options.json_path, report.as_json())
 
 
 if __name__ == "__main__":

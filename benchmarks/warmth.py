@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import platform
 import statistics
 import time
@@ -48,7 +47,7 @@ from custom_components.volcengine_tts.volcengine import (
 )
 from emulator import DEFAULT_APP_ID, DEFAULT_TOKEN, Emulator, EmulatorConfig, render_audio
 
-from .measure import ms
+from .measure import add_service_arguments, ms, write_results
 
 CREDENTIALS: Final = Credentials(DEFAULT_APP_ID, DEFAULT_TOKEN)
 VOICE: Final = "zh_female_cancan_mars_bigtts"
@@ -251,24 +250,19 @@ async def run(options: Options) -> None:
             )
         )
     )
-    options.json_path.parent.mkdir(parents=True, exist_ok=True)
-    options.json_path.write_text(
-        json.dumps(
-            {
-                "rtt_ms": ms(options.rtt),
-                "announcement_ttfa_ms": {k: [ms(v) for v in s] for k, s in first.items()},
-                "speech_end_to_reply_ms": {k: [ms(v) for v in s] for k, s in second.items()},
-            },
-            indent=2,
-            ensure_ascii=False,
-        )
+    write_results(
+        options.json_path,
+        {
+            "rtt_ms": ms(options.rtt),
+            "announcement_ttfa_ms": {k: [ms(v) for v in s] for k, s in first.items()},
+            "speech_end_to_reply_ms": {k: [ms(v) for v in s] for k, s in second.items()},
+        },
     )
 
 
 def _parse_args(argv: Sequence[str] | None) -> Options:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.warmth")
-    parser.add_argument("--rtt", type=float, default=0.04, help="seconds per round trip")
-    parser.add_argument("--first-chunk", type=float, default=0.15, help="server's first audio")
+    add_service_arguments(parser)
     parser.add_argument("--final-delay", type=float, default=0.1, help="recogniser's finish")
     parser.add_argument("--runs", type=int, default=10, help="samples per case")
     parser.add_argument("--quiet", type=float, default=1.5, help="seconds between requests")

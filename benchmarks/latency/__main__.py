@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -19,7 +18,7 @@ from emulator import (
     EmulatorConfig,
 )
 
-from ..measure import Endpoint, at_least
+from ..measure import Endpoint, add_service_arguments, at_least, write_results
 from .common import Options
 from .concurrency import concurrent_burst
 from .cpu import client_cpu
@@ -60,10 +59,7 @@ def _parse_args(argv: Sequence[str] | None) -> Options:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.latency", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--rtt", type=float, default=0.04, help="network round trip, s")
-    parser.add_argument(
-        "--first-chunk", type=float, default=0.15, help="server's delay before audio, s"
-    )
+    add_service_arguments(parser)
     parser.add_argument(
         "--requests", type=at_least(2), default=30, help="requests per one-sentence path"
     )
@@ -98,11 +94,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING)
     report = asyncio.run(run(options))
     print(report.markdown())
-    options.json_path.parent.mkdir(parents=True, exist_ok=True)
-    options.json_path.write_text(
-        json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
-    print(f"Results written to {options.json_path}")
+    write_results(options.json_path, report.as_json())
 
 
 if __name__ == "__main__":
